@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * vankho serve | image add | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
+ * 2 bad configuration or usage.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { buildDeps, createLogger, pyramidOptions } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { AppError, ConfigError } from './errors.js';
+import { addImage } from './ingest/pyramid.js';
+import { startServer } from './main.js';
+
+function config(overrides: Record<string, unknown> = {}): Config {
+  return loadConfig({ overrides });
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number 0–65535');
+  return n;
+}
+
+const program = new Command()
+  .name('vankho')
+  .description('Văn Khố — IIIF digital repository for public libraries')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP server (IIIF Image API 3.0 and 2.1)')
+  .option('-p, --port <port>', 'port to listen on (default: server.port)', port)
+  .option('-H, --host <host>', 'address to bind (default: server.host)')
+  .option('--no-demo', 'do not prepare the demo images')
+  .action(async (o: { port?: number; host?: string; demo: boolean }) => {
+    const server: Record<string, unknown> = {};
+    if (o.port !== undefined) server.port = o.port;
+    if (o.host !== undefined) server.host = o.host;
+    await startServer(config({ server, ...(o.demo ? {} : { demo: { enabled: false } }) }));
+  });
+
+const image = program.command('image').description('manage stored images');
+image
+  .command('add')
+  .description('add scans: keeps each master and builds its tiled pyramidal TIFF')
+  .argument('<files...>', 'TIFF, JPEG, PNG or WebP files')
+  .option('--id <id>', 'identifier (one file only; default: from the file name)')
+  .option('--replace', 'replace an image already stored under the identifier', false)
+  .action(async (files: string[], o: { id?: string; replace: boolean }) => {
+    if (o.id && files.length > 1) throw new InvalidArgumentError('--id names one image: give one file');
+    const cfg = config();
+    const deps = await buildDeps(cfg, createLogger(cfg));
+    let failed = 0;
+    for (const file of files) {
+      try {
+        const records = await addImage(deps.store, file, { id: o.id, replace: o.replace }, pyramidOptions(cfg));
+        for (const r of records) console.log(`added ${r.id} (${r.width}×${r.height}, ${r.levels} levels) from ${file}`);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        failed++;
+        console.error(`refused ${file}: ${err.publicMessage}`);
+      }
+    }
+    process.exitCode = failed > 0 ? 1 : 0;
+  });
+
+program
+  .command('check-config')
+  .description('validate configuration (config/default.json, VANKHO_CONFIG, VANKHO_* variables) and print it')
+  .action(() => {
+    console.log(JSON.stringify(config(), null, 2));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (err instanceof InvalidArgumentError) {
+    console.error(`error: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});

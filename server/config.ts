@@ -1,0 +1,148 @@
+/**
+ * The only reader of configuration: `config/default.json`, then an optional JSON file named by
+ * `VANKHO_CONFIG`, then `VANKHO_*` environment variables, then programmatic overrides (tests).
+ * Parsed once with zod; every problem is reported at once, each naming its key.
+ *
+ * Environment names are the key path in SCREAMING_SNAKE_CASE: `image.maxArea` → `VANKHO_IMAGE_MAX_AREA`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const positiveInt = z.number().int().positive();
+
+export const ConfigSchema = z
+  .object({
+    server: z.object({
+      host: z.string().min(1),
+      port: z.number().int().min(0).max(65535),
+      /** Base of every absolute URI we emit (info.json ids, Link headers). Empty: taken from the request. */
+      publicBaseUrl: z.union([z.literal(''), z.url().regex(/[^/]$/, 'must not end with /')]),
+      /** Trust X-Forwarded-Proto/Host from a reverse proxy. */
+      trustProxy: z.boolean(),
+    }),
+    storage: z.object({ root: z.string().min(1) }),
+    image: z.object({
+      tileSize: z.union([z.literal(256), z.literal(512)]),
+      pyramidQuality: z.number().int().min(1).max(100),
+      outputQuality: z.number().int().min(1).max(100),
+      background: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #ffffff'),
+      maxWidth: positiveInt,
+      maxHeight: positiveInt,
+      maxArea: positiveInt,
+      /** Decompression-bomb guard: inputs whose header claims more pixels are refused before decoding. */
+      maxInputPixels: positiveInt,
+      maxFileBytes: positiveInt,
+    }),
+    cache: z.object({
+      maxBytes: z.number().int().min(0),
+      cacheControl: z.string(),
+    }),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
+    demo: z.object({ enabled: z.boolean() }),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(
+  // compiled code runs from dist/server, sources from server/
+  path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []
+));
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: JsonObject, over: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isObject(b) && isObject(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** Leaf key paths of the default config, with their env names. */
+function leaves(obj: JsonObject, prefix: string[] = []): { path: string[]; env: string; sample: Json }[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    isObject(v)
+      ? leaves(v, [...prefix, k])
+      : [{ path: [...prefix, k], env: `VANKHO_${[...prefix, k].map(snake).join('_')}`, sample: v }],
+  );
+}
+
+/** An env string becomes the type of the default value where it parses; otherwise zod names the problem. */
+function coerce(raw: string, sample: Json): Json {
+  if (typeof sample === 'number' && /^-?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw);
+  if (typeof sample === 'boolean' && /^(true|false|1|0)$/i.test(raw.trim())) return /^(true|1)$/i.test(raw.trim());
+  return raw;
+}
+
+function readJson(file: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`${file}: ${(err as Error).message}`]);
+  }
+  if (!isObject(parsed)) throw new ConfigError([`${file}: must hold a JSON object`]);
+  return parsed;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Deep-merged last; used by tests and the CLI. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const defaults = readJson(path.join(projectRoot, 'config', 'default.json'));
+  let layered = defaults;
+  if (env.VANKHO_CONFIG) layered = merge(layered, readJson(path.resolve(env.VANKHO_CONFIG)));
+
+  const problems: string[] = [];
+  const known = new Map(leaves(defaults).map((l) => [l.env, l]));
+  const fromEnv = new Map<string, string>();
+  const envLayer: JsonObject = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('VANKHO_') || name === 'VANKHO_CONFIG' || raw === undefined) continue;
+    const leaf = known.get(name);
+    if (!leaf) {
+      problems.push(`${name}: unknown setting (known: ${[...known.keys()].join(', ')})`);
+      continue;
+    }
+    let node = envLayer;
+    for (const key of leaf.path.slice(0, -1)) node = (node[key] ??= {}) as JsonObject;
+    node[leaf.path.at(-1)!] = coerce(raw, leaf.sample);
+    fromEnv.set(leaf.path.join('.'), name);
+  }
+  layered = merge(layered, envLayer);
+  if (opts.overrides) layered = merge(layered, opts.overrides as JsonObject);
+
+  const result = ConfigSchema.safeParse(layered);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.');
+      const source = fromEnv.has(key) ? ` (from ${fromEnv.get(key)})` : '';
+      problems.push(`${key || '(root)'}: ${issue.message}${source}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = result.data!;
+  config.storage.root = path.resolve(projectRoot, config.storage.root);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (isObject(o)) for (const v of Object.values(o)) deepFreeze(v);
+  return Object.freeze(o);
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place where errors become HTTP responses. An AppError carries its status and a public
+ * message; a Koa/HTTP error with `expose` keeps its status; anything else is our bug: logged with its
+ * stack, answered with a generic 500 that reveals nothing.
+ */
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+
+interface HttpishError {
+  status?: number;
+  expose?: boolean;
+  message?: string;
+}
+
+export function errorHandler(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = { error: 'not_found', message: `nothing at ${ctx.path}` };
+      }
+    } catch (err) {
+      let status = 500;
+      let code = 'internal_error';
+      let message = 'internal server error';
+      if (err instanceof AppError) {
+        ({ status, code, publicMessage: message } = err);
+      } else if ((err as HttpishError)?.expose && (err as HttpishError).status) {
+        status = (err as HttpishError).status!;
+        code = 'bad_request';
+        message = (err as HttpishError).message ?? message;
+      } else {
+        logger.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
+      }
+      ctx.status = status;
+      ctx.remove('ETag');
+      ctx.remove('Last-Modified');
+      ctx.set('Cache-Control', 'no-store');
+      if (ctx.state.errorFormat === 'text') {
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = `${status} ${code}: ${message}\n`;
+      } else {
+        ctx.body = { error: code, message };
+      }
+    }
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The image service, without HTTP: identifier + request → plan → bytes.
+ * `prepare` does everything cheap (look-up, planning, validators), so that a conditional request can
+ * be answered 304 before anything is decoded; `produce` then copies a tile, reads the cache, or renders.
+ */
+import { createHash } from 'node:crypto';
+import type { CacheOutcome, DerivativeCache } from './cache.js';
+import type { ApiVersion, ImageRequest } from './iiif-url.js';
+import { infoJson2, infoJson3 } from './info.js';
+import { canCopyTile, CONTENT_TYPES, copyTile, render, type RenderOptions } from './pipeline.js';
+import { canonical, plan, planKey, type ImagePlan, type Limits } from './plan.js';
+import type { ImageSource, StoredImage } from './source.js';
+
+export type Outcome = CacheOutcome | 'tile_copy';
+
+export interface ImageServiceOptions {
+  readonly limits: Limits;
+  readonly render: RenderOptions;
+  /** Told how each image was produced (metrics). */
+  readonly onOutcome?: (outcome: Outcome) => void;
+}
+
+export interface PreparedImage {
+  readonly image: StoredImage;
+  readonly plan: ImagePlan;
+  readonly contentType: string;
+  /** Canonical path after the identifier, for the Link header. */
+  readonly canonicalPath: string;
+  readonly etag: string;
+  readonly modified: Date;
+}
+
+export class ImageService {
+  constructor(
+    private readonly source: ImageSource,
+    private readonly cache: DerivativeCache,
+    private readonly options: ImageServiceOptions,
+  ) {}
+
+  /** @throws NotFoundError */
+  async info(id: string, version: ApiVersion, baseUri: string): Promise<{ json: Record<string, unknown>; etag: string; modified: Date }> {
+    const image = await this.source.get(id);
+    const json = (version === 3 ? infoJson3 : infoJson2)(baseUri, image.info, this.options.limits);
+    const etag = `"${createHash('sha1').update(`${image.version}|${baseUri}|${JSON.stringify(this.options.limits)}`).digest('hex').slice(0, 20)}"`;
+    return { json, etag, modified: image.modified };
+  }
+
+  /** @throws NotFoundError, BadRequestError (a request the image cannot satisfy) */
+  async prepare(req: ImageRequest): Promise<PreparedImage> {
+    const image = await this.source.get(req.id);
+    const p = plan(req, image.info, this.options.limits);
+    const etag = `"${createHash('sha1').update(`${planKey(p)}|${image.version}|${this.options.render.quality}`).digest('hex').slice(0, 20)}"`;
+    return {
+      image,
+      plan: p,
+      contentType: CONTENT_TYPES[p.format],
+      canonicalPath: canonical(p, req.version),
+      etag,
+      modified: image.modified,
+    };
+  }
+
+  async produce(prepared: PreparedImage): Promise<Buffer> {
+    const { image, plan: p } = prepared;
+    if (canCopyTile(image, p)) {
+      this.options.onOutcome?.('tile_copy');
+      return copyTile(image, p);
+    }
+    const key = `${planKey(p)}|${image.version}|q${this.options.render.quality}`;
+    const { data, outcome } = await this.cache.getOrRender(key, () => render(image, p, this.options.render));
+    this.options.onOutcome?.(outcome);
+    return data;
+  }
+}

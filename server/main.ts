@@ -1,0 +1,36 @@
+/**
+ * Starts the HTTP server: config → deps → app → listen. Drains on SIGTERM/SIGINT: stops accepting,
+ * lets requests in flight finish (at most 10 s), then exits.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildDeps, createApp, pyramidOptions } from './app.js';
+import type { Config } from './config.js';
+import { prepareDemo } from './demo.js';
+
+export async function startServer(config: Config): Promise<{ server: Server; url: string }> {
+  const deps = await buildDeps(config);
+  if (config.demo.enabled) {
+    const ids = await prepareDemo(deps.store, pyramidOptions(config), deps.logger);
+    deps.logger.info({ ids }, 'demo images ready');
+  }
+  const app = createApp(deps);
+  const server = app.listen(config.server.port, config.server.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.server.host}:${port}`;
+  deps.logger.info({ url }, 'listening');
+
+  const stop = (signal: string) => {
+    deps.logger.info({ signal }, 'draining');
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return { server, url };
+}
