@@ -43,7 +43,7 @@ export async function copyTile(image: StoredImage, plan: ImagePlan): Promise<Buf
 }
 
 function applyQuality(img: Sharp, quality: ImagePlan['quality']): Sharp {
-  if (quality === 'gray') return img.grayscale();
+  if (quality === 'gray') return img.toColourspace('b-w');
   // Image API 3.0 §4.4 bitonal: every pixel black or white.
   if (quality === 'bitonal') return img.threshold(128);
   return img;

@@ -10,7 +10,7 @@ export interface TiffDirectory {
   readonly height: number;
   /** 7 = JPEG. */
   readonly compression: number;
-  /** 6 = YCbCr, 1 = grey: the JPEG data then decodes as a plain JFIF stream. */
+  /** 6 = YCbCr, 1 = grey (plain JFIF-style streams), 2 = RGB (libvips at quality ≥ 90: no chroma subsampling). */
   readonly photometric: number;
   readonly samplesPerPixel: number;
   /** Bit 0 set: a reduced-resolution copy of another page (a pyramid level, not a page of its own). */
@@ -155,7 +155,7 @@ export function hasCopyableJpegTiles(d: TiffDirectory): boolean {
   const tiles = Math.ceil(d.width / d.tileWidth) * Math.ceil(d.height / d.tileHeight);
   return (
     d.compression === 7 &&
-    (d.photometric === 6 || d.photometric === 1) &&
+    (d.photometric === 6 || d.photometric === 1 || d.photometric === 2) &&
     d.tileWidth > 0 &&
     d.tileOffsets.length === tiles &&
     d.tileByteCounts.length === tiles
@@ -164,6 +164,11 @@ export function hasCopyableJpegTiles(d: TiffDirectory): boolean {
 
 const SOI = 0xd8;
 const EOI = 0xd9;
+/**
+ * APP14 "Adobe" segment with transform 0: tells decoders that a 3-component stream holds RGB, not
+ * YCbCr. Without it, RGB-coded TIFF tiles (photometric 2) decode with wrong colours.
+ */
+const ADOBE_RGB = Buffer.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
 
 /**
  * Copies tile (col,row) of a directory out as a complete JPEG file: the shared tables (TIFF tag 347,
@@ -175,17 +180,16 @@ export async function readJpegTile(fh: FileHandle, d: TiffDirectory, col: number
   const offset = d.tileOffsets[i];
   const length = d.tileByteCounts[i];
   if (offset === undefined || length === undefined || col >= across) throw new TiffFormatError(`no tile ${col},${row}`);
-  const tables = d.jpegTables;
-  const head = tables && tables.length > 4 ? tables.subarray(0, tables.length - 2) : null;
-  const out = Buffer.allocUnsafe((head ? head.length - 2 : 0) + length);
-  let at = 0;
-  if (head) at += head.copy(out, 0);
   const tile = Buffer.allocUnsafe(length);
   const { bytesRead } = await fh.read(tile, 0, length, offset);
   if (bytesRead !== length || tile[0] !== 0xff || tile[1] !== SOI || tile[length - 1] !== EOI) {
     throw new TiffFormatError(`stored tile ${col},${row} is not a JPEG stream`);
   }
-  // With tables: drop the tables' EOI (already cut) and the tile's SOI.
-  tile.copy(out, at, head ? 2 : 0);
-  return out;
+  const parts = [tile.subarray(0, 2)];
+  if (d.photometric === 2) parts.push(ADOBE_RGB);
+  // The tables stream without its SOI and EOI, then the tile without its SOI.
+  const tables = d.jpegTables;
+  if (tables && tables.length > 4) parts.push(tables.subarray(2, tables.length - 2));
+  parts.push(tile.subarray(2));
+  return Buffer.concat(parts);
 }

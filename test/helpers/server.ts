@@ -1,0 +1,71 @@
+/**
+ * Starts a real Văn Khố server on 127.0.0.1:0 over a fresh temporary storage root, with the real
+ * backends (disk store, sharp, disk cache). Nothing of ours is mocked.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { addImage } from '../../server/ingest/pyramid.js';
+import type { ImageRecord } from '../../server/storage/layout.js';
+
+export interface TestServer {
+  readonly url: string;
+  readonly root: string;
+  readonly deps: AppDeps;
+  add(file: string, id: string): Promise<ImageRecord[]>;
+  get(pathname: string, init?: RequestInit): Promise<Response>;
+  /**
+   * A bare HTTP GET with exactly these headers. fetch() adds `Cache-Control: no-cache` to conditional
+   * requests, which rightly forbids a 304; a browser revalidating its cache does not.
+   */
+  raw(pathname: string, headers?: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>;
+  close(): Promise<void>;
+}
+
+export async function tempDir(prefix = 'vankho-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const root = await tempDir();
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      storage: { root },
+      server: { host: '127.0.0.1', port: 0 },
+      demo: { enabled: false },
+      ...overrides,
+    },
+  });
+  const deps = await buildDeps(config, pino({ level: 'silent' }));
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    root,
+    deps,
+    add: (file, id) => addImage(deps.store, file, { id }, pyramidOptions(config)),
+    get: (pathname, init) => fetch(url + pathname, { redirect: 'manual', ...init }),
+    raw: (pathname, headers = {}) =>
+      new Promise((resolve, reject) => {
+        http
+          .get(url + pathname, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject);
+      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
