@@ -54,8 +54,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     get: (pathname, init) => fetch(url + pathname, { redirect: 'manual', ...init }),
     raw: (pathname, headers = {}) =>
       new Promise((resolve, reject) => {
+        // Options, not a URL: the path goes out verbatim (a URL object would resolve %2e%2e).
         http
-          .get(url + pathname, { headers }, (res) => {
+          .get({ host: '127.0.0.1', port: new URL(url).port, path: pathname, headers }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
