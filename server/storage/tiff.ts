@@ -185,7 +185,7 @@ export async function readJpegTile(fh: FileHandle, d: TiffDirectory, col: number
   if (bytesRead !== length || tile[0] !== 0xff || tile[1] !== SOI || tile[length - 1] !== EOI) {
     throw new TiffFormatError(`stored tile ${col},${row} is not a JPEG stream`);
   }
-  const parts = [tile.subarray(0, 2)];
+  const parts: Buffer[] = [tile.subarray(0, 2)];
   if (d.photometric === 2) parts.push(ADOBE_RGB);
   // The tables stream without its SOI and EOI, then the tile without its SOI.
   const tables = d.jpegTables;
