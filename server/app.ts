@@ -41,9 +41,15 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.log.level, base: { app: 'vankho' } });
 }
 
+/** The storage backend from configuration (local disk is the only one so far). */
+export function createStore(config: Config): LocalBlobStore {
+  return new LocalBlobStore(config.storage.root);
+}
+
 export async function buildDeps(config: Config, logger = createLogger(config)): Promise<AppDeps> {
-  const store = new LocalBlobStore(config.storage.root);
-  await store.sweepTemp();
+  const store = createStore(config);
+  const swept = await store.sweepTemp();
+  if (swept > 0) logger.warn({ swept }, 'removed temporary files left by an interrupted write');
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();

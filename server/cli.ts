@@ -4,7 +4,7 @@
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { buildDeps, createLogger, pyramidOptions } from './app.js';
+import { createStore, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
@@ -48,11 +48,11 @@ image
   .action(async (files: string[], o: { id?: string; replace: boolean }) => {
     if (o.id && files.length > 1) throw new InvalidArgumentError('--id names one image: give one file');
     const cfg = config();
-    const deps = await buildDeps(cfg, createLogger(cfg));
+    const store = createStore(cfg);
     let failed = 0;
     for (const file of files) {
       try {
-        const records = await addImage(deps.store, file, { id: o.id, replace: o.replace }, pyramidOptions(cfg));
+        const records = await addImage(store, file, { id: o.id, replace: o.replace }, pyramidOptions(cfg));
         for (const r of records) console.log(`added ${r.id} (${r.width}×${r.height}, ${r.levels} levels) from ${file}`);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;

@@ -47,10 +47,9 @@ export const ConfigSchema = z
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(
-  // compiled code runs from dist/server, sources from server/
-  path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []
-));
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The checkout: sources run from server/, compiled code from dist/server/. */
+export const projectRoot = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..');
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };

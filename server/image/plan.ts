@@ -84,7 +84,7 @@ function resolveRegion(req: ImageRequest, src: Dimensions): Rect {
   }
 }
 
-/** The largest size of a w×h region allowed by the limits, never above `cap` × the region. */
+/** The largest size of a w×h region allowed by the limits; without `upscale`, never above the region's own size. */
 function maxSize(w: number, h: number, limits: Limits, upscale: boolean): [number, number] {
   let scale = Math.min(limits.maxWidth / w, limits.maxHeight / h, Math.sqrt(limits.maxArea / (w * h)));
   if (!upscale) scale = Math.min(1, scale);

@@ -64,7 +64,7 @@ async function tiffPages(file: string): Promise<number[]> {
 }
 
 /** Every check that needs no decoding: existence, size, real type, pixel count. */
-async function inspect(file: string, opts: PyramidOptions): Promise<{ type: DetectedType; pages: number[] }> {
+async function inspect(file: string, opts: PyramidOptions): Promise<{ type: DetectedType; pages: number[]; bytes: number }> {
   const st = await stat(file).catch(() => null);
   if (!st?.isFile()) throw new NotFoundError(`${file}: no such file`);
   if (st.size > opts.maxFileBytes) {
@@ -90,16 +90,16 @@ async function inspect(file: string, opts: PyramidOptions): Promise<{ type: Dete
     refuse(file, 'too_many_pixels', `${meta.width}×${meta.pageHeight ?? meta.height} = ${pixels} pixels is over the limit of ${opts.maxInputPixels} (image.maxInputPixels)`);
   }
   const pages = type === 'tiff' ? await tiffPages(file) : [0];
-  return { type, pages };
+  return { type, pages, bytes: st.size };
 }
 
 async function buildPyramid(store: BlobStore, file: string, page: number, key: string, opts: PyramidOptions) {
   await store.putWith(key, async (temp) => {
     try {
-      let img = sharp(file, { page, limitInputPixels: opts.maxInputPixels, failOn: 'warning' }).rotate();
-      const meta = await sharp(file, { page, limitInputPixels: opts.maxInputPixels }).metadata();
-      if (meta.hasAlpha) img = img.flatten({ background: opts.background });
-      await img
+      // rotate(): EXIF orientation; flatten(): alpha onto the background (no-op without alpha).
+      await sharp(file, { page, limitInputPixels: opts.maxInputPixels, failOn: 'warning' })
+        .rotate()
+        .flatten({ background: opts.background })
         .toColourspace('srgb')
         .tiff({
           tile: true,
@@ -128,7 +128,7 @@ export async function addImage(
 ): Promise<ImageRecord[]> {
   const baseId = options.id ?? idFromFileName(file);
   if (!isValidImageId(baseId)) refuse(file, 'invalid_identifier', IMAGE_ID_RULE);
-  const { type, pages } = await inspect(file, opts);
+  const { type, pages, bytes } = await inspect(file, opts);
   const ids = pages.length === 1 ? [baseId] : pages.map((_, i) => `${baseId}-p${i + 1}`);
   if (!options.replace) {
     for (const id of ids) {
@@ -136,7 +136,6 @@ export async function addImage(
     }
   }
   const digest = await sha256(file);
-  const bytes = (await stat(file)).size;
   // All pages are decoded before anything becomes visible: a bad page 3 leaves no record behind.
   for (const [i, page] of pages.entries()) await buildPyramid(store, file, page, imageKeys(ids[i]!).pyramid, opts);
   // A multi-page master is kept once, beside its first page.

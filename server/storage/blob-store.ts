@@ -135,8 +135,20 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.localPath(key), { recursive: true, force: true });
   }
 
-  /** Removes temp files a crash left behind; called once at start-up. */
-  async sweepTemp(): Promise<void> {
-    await rm(this.tmpDir, { recursive: true, force: true });
+  /**
+   * Removes temp files a crash left behind. Only old ones: another process (an `image add` beside the
+   * server) may be writing the young ones right now.
+   */
+  async sweepTemp(olderThanMs = 3_600_000): Promise<number> {
+    const names = await readdir(this.tmpDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const s = await stat(path.join(this.tmpDir, name)).catch(() => null);
+      if (s && Date.now() - s.mtimeMs > olderThanMs) {
+        await rm(path.join(this.tmpDir, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 }

@@ -123,6 +123,34 @@ describe('image add: inputs', () => {
     assert.ok(colourDistance((await served('booklet-p3')).at(10, 10), [0, 0, 255]) <= 8);
   });
 
+  it('reads CMYK TIFF and WebP scans', async () => {
+    const dir = await tempDir();
+    const scan = data('manuscripts', '2544473_03.jpg');
+    const cmykTiff = path.join(dir, 'seal-cmyk.tif');
+    await sharp(scan).toColourspace('cmyk').tiff({ compression: 'lzw' }).toFile(cmykTiff);
+    assert.equal((await sharp(cmykTiff).metadata()).space, 'cmyk');
+    const webp = path.join(dir, 'seal.webp');
+    await sharp(scan).webp({ quality: 90 }).toFile(webp);
+    const reference = await sharp(scan).resize(400, 300).png().toBuffer();
+    for (const [file, id] of [[cmykTiff, 'cmyk-tiff'], [webp, 'webp-scan']] as const) {
+      const [rec] = await srv.add(file, id);
+      assert.equal(rec!.masterFormat, id === 'webp-scan' ? 'webp' : 'tiff');
+      const got = await body(await srv.get(`/iiif/3/${id}/full/400,/0/default.png`));
+      assert.ok((await meanDifference(got, reference)) < 10, id);
+    }
+  });
+
+  it('builds 512-px tiles when configured, and info.json says so', async () => {
+    await addImage(srv.deps.store, data('manuscripts', '2568591_16.jpg'), { id: 'tiles512' }, {
+      ...pyramidOptions(srv.deps.config),
+      tileSize: 512,
+    });
+    const info = (await (await srv.get('/iiif/3/tiles512/info.json')).json()) as { tiles: unknown };
+    assert.deepEqual(info.tiles, [{ width: 512, height: 512, scaleFactors: [1, 2, 4] }]);
+    const px = await served('tiles512', '512,512,512,512/512,/0/default.jpg');
+    assert.deepEqual([px.width, px.height], [512, 512]);
+  });
+
   it('refuses JPEG 2000 with a clear reason when libvips cannot read it', async () => {
     if (sharp.format.jp2?.input?.file) return; // a libvips with OpenJPEG reads it like the others
     await assert.rejects(srv.add(data('formats', 'ndl_3508165_10.jp2'), 'jp2'), (e: AppError) => /JPEG 2000/.test(e.publicMessage));

@@ -37,3 +37,18 @@ describe('LocalBlobStore', () => {
     assert.equal(await store.stat('images/a/none'), null);
   });
 });
+
+describe('LocalBlobStore.sweepTemp', () => {
+  it('removes stale temp files only, leaving writes in progress alone', async () => {
+    const { utimes, mkdir } = await import('node:fs/promises');
+    const root = await tempDir();
+    const store = new LocalBlobStore(root);
+    await mkdir(path.join(root, '.tmp'));
+    await writeFile(path.join(root, '.tmp', 'old-crash'), 'x');
+    await writeFile(path.join(root, '.tmp', 'in-progress'), 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(path.join(root, '.tmp', 'old-crash'), twoHoursAgo, twoHoursAgo);
+    assert.equal(await store.sweepTemp(), 1);
+    assert.deepEqual(await readdir(path.join(root, '.tmp')), ['in-progress']);
+  });
+});
