@@ -9,7 +9,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production VANKHO_SERVER_HOST=0.0.0.0 VANKHO_STORAGE_ROOT=/data
+ENV NODE_ENV=production VANKHO_SERVER_HOST=0.0.0.0 VANKHO_STORAGE_ROOT=/data MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

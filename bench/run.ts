@@ -5,7 +5,7 @@
  * Load from wrk (Debian). Reports p50/p99 latency, requests/s, CPU ms per request and peak RSS of
  * each server, and ratios of ours to each reference. Results: bench/results/image-api.{md,json}.
  *
- * Environment: BENCH_SECONDS (per measurement, default 8), BENCH_SCENARIOS (comma list).
+ * Environment: BENCH_SECONDS (per measurement, default 8), BENCH_SCENARIOS and BENCH_SERVERS (comma lists).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -182,13 +182,15 @@ async function main(): Promise<void> {
   scenarios.push({ name: 'scaled whole image', file: 'scaled', ids: { vankho: 'bench256', iipsrv: 'bench256.tif', 'iiif-processor': 'bench256.tif' } });
   const wanted = process.env.BENCH_SCENARIOS?.split(',');
 
+  const servers = process.env.BENCH_SERVERS?.split(',') ?? ['iipsrv', 'iiif-processor', 'vankho'];
   const starters = [
-    () => startIipsrv(work, iipDir, 18_600, 'bench256.tif'),
-    () => startIiifProcessor(projectRoot, iipDir, 18_700, 'bench256.tif'),
-    () => startVankho(projectRoot, storageRoot, 18_800, 'bench256'),
-  ];
+    ['iipsrv', () => startIipsrv(work, iipDir, 18_600, 'bench256.tif')],
+    ['iiif-processor', () => startIiifProcessor(projectRoot, iipDir, 18_700, 'bench256.tif')],
+    ['vankho', () => startVankho(projectRoot, storageRoot, 18_800, 'bench256')],
+  ] as const;
   const results: Measure[] = [];
-  for (const start of starters) {
+  for (const [name, start] of starters) {
+    if (!servers.includes(name)) continue;
     const server = await start();
     try {
       for (const s of scenarios) {

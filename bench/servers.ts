@@ -45,7 +45,8 @@ function stopper(children: ChildProcess[]) {
 
 export async function startVankho(root: string, storageRoot: string, port: number, probeId: string): Promise<RunningServer> {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'server', 'cli.js'), 'serve', '--no-demo', '--port', String(port)], {
-    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', VANKHO_CACHE_MAX_BYTES: '0' },
+    // MALLOC_ARENA_MAX as `npm start` and the Dockerfile set it: the server as shipped.
+    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', VANKHO_CACHE_MAX_BYTES: '0', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(`http://127.0.0.1:${port}/iiif/2/${probeId}/info.json`, child, 'vankho');
