@@ -7,7 +7,17 @@ import path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.js';
+import { CATALOGUE_MIGRATIONS, SqliteCatalogue, type Catalogue } from './catalogue/catalogue.js';
+import { catalogueRoutes } from './catalogue/routes.js';
+import { projectRoot, type Config } from './config.js';
+import { corsFor } from './http/caching.js';
+import { parseImageRequest } from './image/iiif-url.js';
+import { ItemPdfs } from './presentation/pdf.js';
+import { presentationRoutes } from './presentation/routes.js';
+import { PresentationService } from './presentation/service.js';
+import { imageKeys, type ImageRecord } from './storage/layout.js';
+import { openDatabase } from './storage/sqlite.js';
+import { webRoutes } from './web/routes.js';
 import { errorHandler } from './http/errors.js';
 import { Metrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
@@ -23,7 +33,12 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly store: BlobStore;
   readonly images: ImageService;
+  readonly catalogue: Catalogue;
+  readonly presentation: PresentationService;
+  readonly pdfs: ItemPdfs;
   readonly metrics: Metrics;
+  /** Releases what the deps hold open (the database). */
+  close(): void;
 }
 
 export function pyramidOptions(config: Config): PyramidOptions {
@@ -58,7 +73,22 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     render: { quality: config.image.outputQuality, background: config.image.background },
     onOutcome: (outcome) => metrics.imageOutcomes.inc({ outcome }),
   });
-  return { config, logger, store, images, metrics };
+  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), CATALOGUE_MIGRATIONS);
+  const catalogue = new SqliteCatalogue(db, async (id) => {
+    const record = await store.stat(imageKeys(id).record);
+    if (!record) return null;
+    const r = JSON.parse((await store.read(imageKeys(id).record)).toString()) as ImageRecord;
+    return { width: r.width, height: r.height };
+  });
+  const presentation = new PresentationService(catalogue, { pageSize: config.presentation.collectionPageSize });
+  // PDF pages come through the image service, like any other derivative (and share its cache).
+  const pdfs = new ItemPdfs(store, async (imageId, maxSide) => {
+    const { json } = await images.info(imageId, 3, '');
+    const size = Math.max(Number(json.width), Number(json.height)) <= maxSide ? 'max' : `!${maxSide},${maxSide}`;
+    const request = parseImageRequest(imageId, { region: 'full', size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
+    return images.produce(await images.prepare(request));
+  });
+  return { config, logger, store, images, catalogue, presentation, pdfs, metrics, close: () => db.close() };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -82,8 +112,17 @@ export function createApp(deps: AppDeps): Koa {
   app.use(deps.metrics.middleware());
   app.use(errorHandler(deps.logger));
   app.use(imageRoutes(deps.images, { cacheControl: config.cache.cacheControl, baseUrl }));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(corsFor('/iiif/presentation'));
+  const routers = [
+    router,
+    presentationRoutes(deps.presentation, { cacheControl: config.cache.cacheControl, baseUrl }),
+    catalogueRoutes(deps.catalogue, { staffKey: config.api.staffKey, maxBodyBytes: config.api.maxBodyBytes }),
+    webRoutes({ catalogue: deps.catalogue, pdfs: deps.pdfs, store: deps.store, viewerDist: path.join(projectRoot, 'viewer', 'dist'), baseUrl }),
+  ];
+  for (const r of routers) {
+    app.use(r.routes());
+    app.use(r.allowedMethods());
+  }
   app.silent = true; // errors are logged by errorHandler
   return app;
 }

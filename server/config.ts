@@ -40,6 +40,15 @@ export const ConfigSchema = z
       maxBytes: z.number().int().min(0),
       cacheControl: z.string(),
     }),
+    presentation: z.object({
+      /** Collections with more members are split into page collections. */
+      collectionPageSize: z.number().int().min(1).max(10_000),
+    }),
+    api: z.object({
+      /** Bearer key for catalogue writes; empty: writes only from this machine. */
+      staffKey: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]),
+      maxBodyBytes: z.number().int().positive(),
+    }),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
     demo: z.object({ enabled: z.boolean() }),
   })

@@ -1,28 +1,74 @@
 /**
- * The demo set that `npm start` serves on a fresh clone: a few small scans shipped in
- * manifests/demo/images (see manifests/demo/README.md for their sources and licences).
- * Each is added once; later starts find them stored and do nothing.
+ * The demo that `npm start` shows on a fresh clone, from files shipped in manifests/demo (see its
+ * README for sources and licences): images, a scanned PDF whose pages become images, and a small
+ * catalogue (manifests/demo/catalogue.json) written through the same validated Catalogue API.
+ * Idempotent: what is already stored — or was edited since — is left alone.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Catalogue } from './catalogue/catalogue.js';
 import { projectRoot } from './config.js';
+import { NotFoundError } from './errors.js';
+import { extractPageJpegs } from './ingest/pdf-images.js';
 import { addImage, idFromFileName, type PyramidOptions } from './ingest/pyramid.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { imageKeys } from './storage/layout.js';
+import { parseOrThrow } from './validation.js';
 
-export const DEMO_DIR = path.join(projectRoot, 'manifests', 'demo', 'images');
+export const DEMO_DIR = path.join(projectRoot, 'manifests', 'demo');
 
-export async function prepareDemo(store: BlobStore, opts: PyramidOptions, logger: Logger): Promise<string[]> {
-  const files = (await readdir(DEMO_DIR)).filter((f) => !f.startsWith('.')).sort();
-  const ids: string[] = [];
-  for (const f of files) {
-    const id = idFromFileName(f);
-    if (!(await store.stat(imageKeys(id).record))) {
-      await addImage(store, path.join(DEMO_DIR, f), { id }, opts);
-      logger.info({ id }, 'demo image added');
-    }
-    ids.push(id);
+const DemoFile = z.object({
+  libraries: z.array(z.record(z.string(), z.unknown())),
+  collections: z.array(z.record(z.string(), z.unknown())),
+  documents: z.array(z.object({ id: z.string(), file: z.string() })),
+  items: z.array(z.record(z.string(), z.unknown())),
+});
+
+async function addIfMissing(store: BlobStore, file: string, id: string, opts: PyramidOptions, logger: Logger): Promise<void> {
+  if (await store.stat(imageKeys(id).record)) return;
+  await addImage(store, file, { id }, opts);
+  logger.info({ id }, 'demo image added');
+}
+
+const exists = (get: () => unknown) => {
+  try {
+    get();
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
   }
-  return ids;
+};
+
+export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: PyramidOptions, logger: Logger): Promise<string[]> {
+  const imagesDir = path.join(DEMO_DIR, 'images');
+  for (const f of (await readdir(imagesDir)).filter((f) => !f.startsWith('.')).sort()) {
+    await addIfMissing(store, path.join(imagesDir, f), idFromFileName(f), opts, logger);
+  }
+  const demo = parseOrThrow(DemoFile, JSON.parse(await readFile(path.join(DEMO_DIR, 'catalogue.json'), 'utf8')), 'demo catalogue');
+  for (const doc of demo.documents) {
+    if (await store.stat(imageKeys(`${doc.id}-p1`).record)) continue;
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'vankho-demo-'));
+    try {
+      const pages = await extractPageJpegs(path.join(DEMO_DIR, doc.file));
+      for (const [i, jpeg] of pages.entries()) {
+        const file = path.join(tmp, `page-${i + 1}.jpg`);
+        await writeFile(file, jpeg);
+        await addIfMissing(store, file, `${doc.id}-p${i + 1}`, opts, logger);
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+  for (const l of demo.libraries) if (!exists(() => catalogue.getLibrary(String(l.id)))) catalogue.putLibrary(l);
+  for (const c of demo.collections) if (!exists(() => catalogue.getCollection(String(c.id)))) catalogue.putCollection(c);
+  const items: string[] = [];
+  for (const i of demo.items) {
+    if (!exists(() => catalogue.getItem(String(i.id)))) await catalogue.putItem(i);
+    items.push(String(i.id));
+  }
+  return items;
 }

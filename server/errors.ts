@@ -22,6 +22,13 @@ export class BadRequestError extends AppError {
   }
 }
 
+/** 403: the caller may not do this. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
 /** 404: a well-formed identifier that names nothing we hold. */
 export class NotFoundError extends AppError {
   constructor(message: string, code = 'not_found') {

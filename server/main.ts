@@ -11,8 +11,8 @@ import { prepareDemo } from './demo.js';
 export async function startServer(config: Config): Promise<{ server: Server; url: string }> {
   const deps = await buildDeps(config);
   if (config.demo.enabled) {
-    const ids = await prepareDemo(deps.store, pyramidOptions(config), deps.logger);
-    deps.logger.info({ ids }, 'demo images ready');
+    const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger);
+    deps.logger.info({ items }, 'demo collection ready');
   }
   const app = createApp(deps);
   const server = app.listen(config.server.port, config.server.host);

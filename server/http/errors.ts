@@ -7,6 +7,8 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 interface HttpishError {
   status?: number;
   expose?: boolean;
@@ -38,7 +40,12 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       ctx.remove('ETag');
       ctx.remove('Last-Modified');
       ctx.set('Cache-Control', 'no-store');
-      if (ctx.state.errorFormat === 'text') {
+      if (ctx.state.errorFormat === 'html') {
+        ctx.type = 'text/html; charset=utf-8';
+        const vi = ctx.state.lang !== 'en';
+        const title = status === 404 ? (vi ? 'Không tìm thấy' : 'Not found') : vi ? 'Yêu cầu không hợp lệ' : 'Bad request';
+        ctx.body = `<!doctype html><html lang="${vi ? 'vi' : 'en'}"><meta charset="utf-8"><title>${status} · Văn Khố</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/">Văn Khố</a></p></html>`;
+      } else if (ctx.state.errorFormat === 'text') {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = `${status} ${code}: ${message}\n`;
       } else {

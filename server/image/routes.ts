@@ -4,6 +4,7 @@
  */
 import type Koa from 'koa';
 import { BadRequestError } from '../errors.js';
+import { allowAnyOrigin, jsonLdType, setValidators } from '../http/caching.js';
 import type { ApiVersion } from './iiif-url.js';
 import { parseIdentifier, parseImageRequest } from './iiif-url.js';
 import { CONTEXT_2, CONTEXT_3, PROFILE_2 } from './info.js';
@@ -28,27 +29,13 @@ function decodeSegment(s: string): string {
   }
 }
 
-function setValidators(ctx: Koa.Context, etag: string, modified: Date, cacheControl: string): boolean {
-  ctx.set('ETag', etag);
-  ctx.set('Last-Modified', modified.toUTCString());
-  ctx.set('Cache-Control', cacheControl);
-  ctx.status = 200;
-  return ctx.fresh;
-}
-
 /** Koa middleware serving both API versions. */
 export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Koa.Middleware {
   return async (ctx, next) => {
     const m = /^\/iiif\/([23])(\/.*)?$/.exec(ctx.path);
     if (!m) return next();
     const version = Number(m[1]) as ApiVersion;
-    ctx.set('Access-Control-Allow-Origin', '*');
-    if (ctx.method === 'OPTIONS') {
-      ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
-      ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'Accept');
-      ctx.status = 204;
-      return;
-    }
+    if (allowAnyOrigin(ctx)) return;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD, OPTIONS');
       throw new BadRequestError('method_not_allowed', `${ctx.method} is not supported on image URIs`);
@@ -79,12 +66,10 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
         return;
       }
       const context = version === 3 ? CONTEXT_3 : CONTEXT_2;
-      // Image API 3.0 §6.1: JSON-LD media type only when the client asks for it.
-      if (/application\/ld\+json/.test(ctx.get('Accept'))) {
-        ctx.type = `application/ld+json;profile="${context}"`;
-      } else {
-        ctx.type = 'application/json';
-        if (version === 2) ctx.set('Link', `<${context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"`);
+      ctx.type = jsonLdType(ctx, context);
+      // Image API 2.1 §5: with plain JSON, the context travels in a Link header.
+      if (version === 2 && ctx.type === 'application/json') {
+        ctx.set('Link', `<${context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"`);
       }
       ctx.append('Link', `<${PROFILE_URI[version]}>;rel="profile"`);
       ctx.body = info.json;

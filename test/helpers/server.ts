@@ -66,6 +66,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      deps.close();
       await rm(root, { recursive: true, force: true });
     },
   };

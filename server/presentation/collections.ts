@@ -1,0 +1,88 @@
+/**
+ * IIIF Presentation 3 collections: a top collection of all libraries, one per library (its top-level
+ * collections), one per collection (sub-collections, then its items' manifests). A collection with
+ * more members than `pageSize` lists page collections (`?page=N`) instead, each holding one page of
+ * members: plain Presentation 3 that every viewer can walk.
+ */
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { NotFoundError } from '../errors.js';
+import { provider, thumbnail, type Json } from './manifest.js';
+import { viEn } from './labels.js';
+import type { PresentationUris } from './uris.js';
+
+const CONTEXT = 'http://iiif.io/api/presentation/3/context.json';
+
+export function topCollection(catalogue: Catalogue, uris: PresentationUris): Json {
+  return {
+    '@context': CONTEXT,
+    id: uris.top(),
+    type: 'Collection',
+    label: { vi: ['Tất cả thư viện'], en: ['All libraries'] },
+    items: catalogue.listLibraries().map((l) => ({ id: uris.library(l.id), type: 'Collection', label: viEn(l.name) })),
+  };
+}
+
+export function libraryCollection(catalogue: Catalogue, uris: PresentationUris, id: string): Json {
+  const library = catalogue.getLibrary(id);
+  return {
+    '@context': CONTEXT,
+    id: uris.library(id),
+    type: 'Collection',
+    label: viEn(library.name),
+    provider: [provider(uris, library)],
+    partOf: [{ id: uris.top(), type: 'Collection' }],
+    items: catalogue.listCollections(id, null).map((c) => ({ id: uris.collection(c.id), type: 'Collection', label: viEn(c.label) })),
+  };
+}
+
+/** Members `offset … offset+limit` of a collection: its sub-collections first, then its items. */
+function members(catalogue: Catalogue, uris: PresentationUris, id: string, library: string, offset: number, limit: number) {
+  const subs = catalogue.listCollections(library, id);
+  const subRefs: Json[] = subs.slice(offset, offset + limit).map((c) => ({ id: uris.collection(c.id), type: 'Collection', label: viEn(c.label) }));
+  const items = catalogue.listItems(id, Math.max(0, offset - subs.length), limit - subRefs.length);
+  const itemRefs: Json[] = items.items.map((i) => {
+    const label: Record<string, string[]> = { vi: [i.title.vi] };
+    if (i.title.original) label[i.title.originalLanguage] = [i.title.original];
+    return { id: uris.manifest(i.id), type: 'Manifest', label, thumbnail: [thumbnail(uris, i.firstImage)] };
+  });
+  return { refs: [...subRefs, ...itemRefs], total: subs.length + items.total };
+}
+
+export function collection(catalogue: Catalogue, uris: PresentationUris, id: string, pageSize: number, page?: number): Json {
+  const col = catalogue.getCollection(id);
+  const library = catalogue.getLibrary(col.library);
+  const base: Json = {
+    '@context': CONTEXT,
+    type: 'Collection',
+    label: viEn(col.label),
+    ...(col.summary ? { summary: viEn(col.summary) } : {}),
+    provider: [provider(uris, library)],
+  };
+  const total = members(catalogue, uris, id, col.library, 0, 0).total;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const parent = col.parent ? uris.collection(col.parent) : uris.library(col.library);
+
+  if (page === undefined) {
+    if (total <= pageSize) {
+      return { ...base, id: uris.collection(id), partOf: [{ id: parent, type: 'Collection' }], items: members(catalogue, uris, id, col.library, 0, pageSize).refs };
+    }
+    return {
+      ...base,
+      id: uris.collection(id),
+      partOf: [{ id: parent, type: 'Collection' }],
+      items: Array.from({ length: pages }, (_, i) => ({
+        id: `${uris.collection(id)}?page=${i + 1}`,
+        type: 'Collection',
+        label: { vi: [`${col.label.vi} — trang ${i + 1}/${pages}`], en: [`${col.label.en ?? col.label.vi} — page ${i + 1} of ${pages}`] },
+      })),
+    };
+  }
+  if (page < 1 || page > pages) throw new NotFoundError(`collection "${id}" has ${pages} page(s); there is no page ${page}`, 'unknown_page');
+  return {
+    ...base,
+    id: `${uris.collection(id)}?page=${page}`,
+    label: { vi: [`${col.label.vi} — trang ${page}/${pages}`], en: [`${col.label.en ?? col.label.vi} — page ${page} of ${pages}`] },
+    partOf: [{ id: uris.collection(id), type: 'Collection' }],
+    items: members(catalogue, uris, id, col.library, (page - 1) * pageSize, pageSize).refs,
+  };
+}

@@ -1,0 +1,54 @@
+/** Vietnamese and English names of the catalogue's terms, for metadata and pages. */
+export type LanguageMap = Record<string, string[]>;
+
+export const KIND_LABEL: Record<string, { vi: string; en: string }> = {
+  manuscript: { vi: 'Sách chép tay', en: 'Manuscript' },
+  woodblock: { vi: 'Sách in mộc bản', en: 'Woodblock print' },
+  book: { vi: 'Sách in', en: 'Printed book' },
+  map: { vi: 'Bản đồ', en: 'Map' },
+  newspaper: { vi: 'Báo', en: 'Newspaper issue' },
+  photo: { vi: 'Ảnh', en: 'Photograph' },
+};
+
+export const SCRIPT_LABEL: Record<string, { vi: string; en: string }> = {
+  latn: { vi: 'Chữ Quốc ngữ', en: 'Latin (Quốc ngữ)' },
+  han: { vi: 'Chữ Hán', en: 'Han characters' },
+  nom: { vi: 'Chữ Nôm', en: 'Nôm' },
+  'tay-nom': { vi: 'Chữ Nôm Tày', en: 'Tày Nôm' },
+};
+
+export const LANGUAGE_LABEL: Record<string, { vi: string; en: string }> = {
+  vi: { vi: 'Tiếng Việt', en: 'Vietnamese' },
+  lzh: { vi: 'Hán văn', en: 'Literary Chinese' },
+  tyz: { vi: 'Tiếng Tày', en: 'Tày' },
+  ja: { vi: 'Tiếng Nhật', en: 'Japanese' },
+  zh: { vi: 'Tiếng Trung', en: 'Chinese' },
+  fr: { vi: 'Tiếng Pháp', en: 'French' },
+  en: { vi: 'Tiếng Anh', en: 'English' },
+};
+
+/** Field labels of the metadata block. */
+export const FIELD: Record<string, { vi: string; en: string }> = {
+  alternativeTitles: { vi: 'Nhan đề khác', en: 'Other titles' },
+  creators: { vi: 'Tác giả', en: 'Creator' },
+  date: { vi: 'Niên đại', en: 'Date' },
+  languages: { vi: 'Ngôn ngữ', en: 'Language' },
+  scripts: { vi: 'Văn tự', en: 'Script' },
+  kind: { vi: 'Loại tài liệu', en: 'Type' },
+  subjects: { vi: 'Chủ đề', en: 'Subject' },
+  places: { vi: 'Địa danh', en: 'Place' },
+  extent: { vi: 'Quy mô', en: 'Extent' },
+  callNumber: { vi: 'Ký hiệu kho', en: 'Call number' },
+  holding: { vi: 'Đơn vị lưu giữ', en: 'Holding library' },
+  source: { vi: 'Nguồn bản số', en: 'Source of the digital copy' },
+  rights: { vi: 'Bản quyền', en: 'Rights' },
+};
+
+export function viEn(v: { vi: string; en?: string | undefined }): LanguageMap {
+  return v.en ? { vi: [v.vi], en: [v.en] } : { vi: [v.vi] };
+}
+
+export function both(key: string, table: Record<string, { vi: string; en: string }>): LanguageMap {
+  const t = table[key];
+  return t ? { vi: [t.vi], en: [t.en] } : { none: [key] };
+}

@@ -1,0 +1,57 @@
+/**
+ * The item as a PDF (the manifest's `rendering`), made on first request with pdf-lib from JPEG
+ * derivatives of each page and kept in storage, keyed by the item's version. Concurrent requests for
+ * the same PDF share one build.
+ */
+import { PDFDocument } from 'pdf-lib';
+import type { Item } from '../catalogue/catalogue.js';
+import type { BlobStore } from '../storage/blob-store.js';
+
+/** Returns a JPEG of a stored image whose longer side is at most `maxSide` pixels. */
+export type PageJpeg = (imageId: string, maxSide: number) => Promise<Buffer>;
+
+export interface PdfOptions {
+  /** Longer side of each page image in pixels. */
+  readonly maxSide: number;
+  /** Resolution the page size is computed at. */
+  readonly dpi: number;
+}
+
+export class ItemPdfs {
+  private readonly building = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly pageJpeg: PageJpeg,
+    private readonly opts: PdfOptions = { maxSide: 2000, dpi: 150 },
+  ) {}
+
+  /** Storage key of the item's PDF, building it if needed. */
+  async get(item: Item): Promise<string> {
+    const key = `derivatives/pdf/${item.id}-v${item.version}-${this.opts.maxSide}.pdf`;
+    if (await this.store.stat(key)) return key;
+    let pending = this.building.get(key);
+    if (!pending) {
+      pending = this.build(item, key).finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async build(item: Item, key: string): Promise<string> {
+    const pdf = await PDFDocument.create();
+    pdf.setTitle(item.description.title.vi);
+    if (item.description.creators.length > 0) pdf.setAuthor(item.description.creators.join('; '));
+    pdf.setSubject(item.description.summary?.vi ?? item.description.title.vi);
+    pdf.setProducer('Văn Khố');
+    pdf.setCreator('Văn Khố');
+    for (const c of item.canvases) {
+      const jpg = await pdf.embedJpg(await this.pageJpeg(c.image, this.opts.maxSide));
+      const points = 72 / this.opts.dpi;
+      const page = pdf.addPage([jpg.width * points, jpg.height * points]);
+      page.drawImage(jpg, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+    }
+    await this.store.put(key, Buffer.from(await pdf.save()));
+    return key;
+  }
+}

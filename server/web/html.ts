@@ -1,0 +1,70 @@
+/** HTML helpers for the public site: escaping, the page shell, and the site's words in vi and en. */
+export type Lang = 'vi' | 'en';
+
+export function esc(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON for a <script type="application/json"> block: `<` escaped so no data can close the tag. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+const WORDS = {
+  site: { vi: 'Văn Khố — Thư viện số', en: 'Văn Khố — Digital library' },
+  home: { vi: 'Trang chủ', en: 'Home' },
+  collections: { vi: 'Bộ sưu tập', en: 'Collections' },
+  items: { vi: 'Tài liệu', en: 'Documents' },
+  pages: { vi: 'trang', en: 'pages' },
+  read: { vi: 'Đọc tài liệu', en: 'Read' },
+  openViewer: { vi: 'Mở toàn màn hình', en: 'Open full screen' },
+  manifest: { vi: 'IIIF manifest (3.0)', en: 'IIIF manifest (3.0)' },
+  manifest2: { vi: 'IIIF manifest (2.1)', en: 'IIIF manifest (2.1)' },
+  pdf: { vi: 'Tải bản PDF', en: 'Download PDF' },
+  dc: { vi: 'Biểu ghi Dublin Core', en: 'Dublin Core record' },
+  reuse: { vi: 'Dùng lại tài liệu này', en: 'Reuse this document' },
+  embed: { vi: 'Mã nhúng', en: 'Embed code' },
+  notFound: { vi: 'Không tìm thấy', en: 'Not found' },
+  otherLang: { vi: 'English', en: 'Tiếng Việt' },
+  previous: { vi: 'Trang trước', en: 'Previous' },
+  next: { vi: 'Trang sau', en: 'Next' },
+} as const;
+
+export function t(key: keyof typeof WORDS, lang: Lang): string {
+  return WORDS[key][lang];
+}
+
+export function layout(opts: { lang: Lang; title: string; body: string; path: string; full?: boolean }): string {
+  const other: Lang = opts.lang === 'vi' ? 'en' : 'vi';
+  const switchHref = `${opts.path}${opts.path.includes('?') ? '&' : '?'}lang=${other}`;
+  return `<!doctype html>
+<html lang="${opts.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(opts.title)} · Văn Khố</title>
+<style>
+  body { font-family: "Noto Serif", Georgia, serif; margin: 0; color: #222; background: #faf8f3; }
+  header { background: #5a1e14; color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; }
+  header a { color: #fff; text-decoration: none; }
+  header .brand { font-size: 1.3rem; font-weight: bold; }
+  header .lang { margin-left: auto; }
+  main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: 1rem; list-style: none; padding: 0; }
+  .card { background: #fff; border: 1px solid #e3dccb; padding: .5rem; }
+  .card img { width: 100%; height: 12rem; object-fit: contain; background: #eee; }
+  .original { font-size: 1.4rem; }
+  table.meta th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; color: #5a1e14; }
+  .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; }
+  textarea { width: 100%; font-family: monospace; }
+</style>
+</head>
+<body>
+<header><a class="brand" href="/?lang=${opts.lang}">Văn Khố</a><a href="/?lang=${opts.lang}">${t('home', opts.lang)}</a>
+<a class="lang" href="${esc(switchHref)}" hreflang="${other}">${t('otherLang', opts.lang)}</a></header>
+<main>
+${opts.body}
+</main>
+</body>
+</html>`;
+}

@@ -1,0 +1,132 @@
+/** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
+import type { Catalogue, Item, ItemSummary } from '../catalogue/catalogue.js';
+import { FIELD, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL } from '../presentation/labels.js';
+import type { PresentationUris } from '../presentation/uris.js';
+import { esc, layout, scriptJson, t, type Lang } from './html.js';
+
+const PAGE_SIZE = 24;
+
+function card(i: ItemSummary, uris: PresentationUris, lang: Lang): string {
+  return `<li class="card"><a href="/items/${esc(i.id)}?lang=${lang}">
+<img loading="lazy" alt="" src="${esc(`${uris.image3(i.firstImage)}/full/!300,300/0/default.jpg`)}">
+<div>${esc(lang === 'en' && i.title.en ? i.title.en : i.title.vi)}</div>
+${i.title.original ? `<div class="original" lang="${esc(i.title.originalLanguage)}">${esc(i.title.original)}</div>` : ''}
+<small>${esc(KIND_LABEL[i.kind]?.[lang] ?? i.kind)} · ${i.pages} ${t('pages', lang)}</small></a></li>`;
+}
+
+function pager(path: string, page: number, total: number, lang: Lang): string {
+  const pages = Math.ceil(total / PAGE_SIZE);
+  if (pages <= 1) return '';
+  const link = (p: number, label: string) => `<a href="${path}?page=${p}&lang=${lang}">${label}</a>`;
+  return `<nav>${page > 1 ? link(page - 1, t('previous', lang)) : ''} ${page}/${pages} ${page < pages ? link(page + 1, t('next', lang)) : ''}</nav>`;
+}
+
+export function homePage(catalogue: Catalogue, uris: PresentationUris, lang: Lang, page: number): string {
+  const libraries = catalogue.listLibraries();
+  const items = catalogue.listItems(null, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const body = `<h1>${t('site', lang)}</h1>
+${libraries
+  .map(
+    (l) => `<section><h2>${esc(lang === 'en' && l.name.en ? l.name.en : l.name.vi)}</h2>
+<ul>${catalogue
+      .listCollections(l.id, null)
+      .map((c) => `<li><a href="/collections/${esc(c.id)}?lang=${lang}">${esc(lang === 'en' && c.label.en ? c.label.en : c.label.vi)}</a></li>`)
+      .join('')}</ul></section>`,
+  )
+  .join('\n')}
+<h2>${t('items', lang)}</h2>
+<ul class="grid">${items.items.map((i) => card(i, uris, lang)).join('\n')}</ul>
+${pager('/', page, items.total, lang)}`;
+  return layout({ lang, title: t('site', lang), body, path: page > 1 ? `/?page=${page}` : '/' });
+}
+
+export function collectionPage(catalogue: Catalogue, uris: PresentationUris, id: string, lang: Lang, page: number): string {
+  const c = catalogue.getCollection(id);
+  const label = lang === 'en' && c.label.en ? c.label.en : c.label.vi;
+  const subs = catalogue.listCollections(c.library, id);
+  const items = catalogue.listItems(id, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const body = `<h1>${esc(label)}</h1>
+${c.summary ? `<p>${esc(lang === 'en' && c.summary.en ? c.summary.en : c.summary.vi)}</p>` : ''}
+${subs.length ? `<ul>${subs.map((s) => `<li><a href="/collections/${esc(s.id)}?lang=${lang}">${esc(lang === 'en' && s.label.en ? s.label.en : s.label.vi)}</a></li>`).join('')}</ul>` : ''}
+<ul class="grid">${items.items.map((i) => card(i, uris, lang)).join('\n')}</ul>
+${pager(`/collections/${id}`, page, items.total, lang)}
+<p><a href="${esc(uris.collection(id))}">IIIF Collection</a></p>`;
+  return layout({ lang, title: label, body, path: `/collections/${id}` });
+}
+
+function metadataRows(item: Item, libraryName: string, lang: Lang): string {
+  const d = item.description;
+  const rows: [string, string][] = [];
+  const add = (field: string, value: string | undefined) => {
+    if (value) rows.push([FIELD[field]![lang], value]);
+  };
+  add('alternativeTitles', d.alternativeTitles.join('; '));
+  add('creators', d.creators.join('; '));
+  add('date', d.date ? `${d.date.text}${d.date.from !== undefined ? ` (${d.date.from}${d.date.to !== undefined && d.date.to !== d.date.from ? `–${d.date.to}` : ''})` : ''}` : undefined);
+  add('kind', KIND_LABEL[item.kind]?.[lang]);
+  add('languages', d.languages.map((l) => LANGUAGE_LABEL[l]?.[lang] ?? l).join(', '));
+  add('scripts', d.scripts.map((s) => SCRIPT_LABEL[s]?.[lang] ?? s).join(', '));
+  add('subjects', d.subjects.join('; '));
+  add('places', d.places.join('; '));
+  add('extent', d.extent);
+  add('callNumber', d.callNumber);
+  add('holding', libraryName);
+  add('source', d.source);
+  return rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
+}
+
+/** Reader URL for an item: book view for paged items, so right-to-left books page from the right. */
+export function readerUrl(uris: PresentationUris, item: Item, lang: Lang): string {
+  const view = item.description.behavior === 'paged' ? '&view=book' : '';
+  return `${uris.viewer(uris.manifest(item.id))}&lang=${lang}${view}`;
+}
+
+export function itemPage(catalogue: Catalogue, uris: PresentationUris, item: Item, lang: Lang): string {
+  const d = item.description;
+  const library = catalogue.getLibrary(item.library);
+  const title = lang === 'en' && d.title.en ? d.title.en : d.title.vi;
+  const reader = readerUrl(uris, item, lang);
+  const embed = `<iframe src="${reader}" width="800" height="600" allowfullscreen style="border:0"></iframe>`;
+  const body = `<h1>${esc(title)}</h1>
+${d.title.original ? `<p class="original" lang="${esc(d.title.originalLanguage)}">${esc(d.title.original)}</p>` : ''}
+${d.summary ? `<p>${esc(lang === 'en' && d.summary.en ? d.summary.en : d.summary.vi)}</p>` : ''}
+<iframe class="viewer" title="${esc(t('read', lang))}" src="${esc(reader)}" allowfullscreen></iframe>
+<p><a href="${esc(reader)}">${t('openViewer', lang)}</a></p>
+<table class="meta">
+${metadataRows(item, lang === 'en' && library.name.en ? library.name.en : library.name.vi, lang)}
+<tr><th>${FIELD.rights![lang]}</th><td><a href="${esc(d.rights)}">${esc(d.rights)}</a></td></tr>
+</table>
+<h2>${t('reuse', lang)}</h2>
+<ul>
+<li><a href="${esc(uris.manifest(item.id))}">${t('manifest', lang)}</a></li>
+<li><a href="${esc(uris.v2(uris.manifest(item.id)))}">${t('manifest2', lang)}</a></li>
+<li><a href="${esc(uris.pdf(item.id))}">${t('pdf', lang)}</a></li>
+<li><a href="${esc(uris.dublinCore(item.id))}">${t('dc', lang)}</a></li>
+</ul>
+<label>${t('embed', lang)}<textarea readonly rows="3">${esc(embed)}</textarea></label>`;
+  return layout({ lang, title, body, path: `/items/${item.id}` });
+}
+
+export interface ReaderConfig {
+  manifest: string | null;
+  language: Lang;
+  view?: 'single' | 'book' | 'gallery';
+}
+
+/** The reading room: Mirador filling the window, configured through a JSON block. */
+export function readerPage(config: ReaderConfig, assetBase: string): string {
+  return `<!doctype html>
+<html lang="${config.language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${config.language === 'vi' ? 'Phòng đọc' : 'Reading room'} · Văn Khố</title>
+<style>html, body { margin: 0; height: 100%; } #mirador { position: absolute; inset: 0; }</style>
+</head>
+<body>
+<div id="mirador"></div>
+<script id="vankho-viewer" type="application/json">${scriptJson(config)}</script>
+<script src="${esc(assetBase)}/reading-room.js"></script>
+</body>
+</html>`;
+}
