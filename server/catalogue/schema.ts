@@ -75,8 +75,14 @@ export const DescriptionSchema = z
     type: z.enum(['Text', 'StillImage', 'Image', 'PhysicalObject', 'Collection']).default('Text'),
     extent: Text.optional(),
     callNumber: Text.optional(),
-    /** rightsstatements.org or Creative Commons URI. */
-    rights: z.string().regex(RIGHTS, 'must be a rightsstatements.org or creativecommons.org URI'),
+    /**
+     * rightsstatements.org or Creative Commons URI, stored in the `http://` form those vocabularies
+     * define (Presentation 3 §3.3.1 `rights`; the official schema checks for it).
+     */
+    rights: z
+      .string()
+      .regex(RIGHTS, 'must be a rightsstatements.org or creativecommons.org URI')
+      .transform((uri) => uri.replace(/^https:/, 'http:')),
     summary: ViEn.optional(),
     /** Where the scan comes from, when it is not our own. */
     source: Text.optional(),

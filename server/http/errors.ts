@@ -15,6 +15,11 @@ interface HttpishError {
   message?: string;
 }
 
+function isClientError(err: unknown): err is Error & HttpishError {
+  const status = (err as HttpishError | null)?.status;
+  return err instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
+}
+
 export function errorHandler(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
@@ -29,10 +34,11 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       let message = 'internal server error';
       if (err instanceof AppError) {
         ({ status, code, publicMessage: message } = err);
-      } else if ((err as HttpishError)?.expose && (err as HttpishError).status) {
-        status = (err as HttpishError).status!;
-        code = 'bad_request';
-        message = (err as HttpishError).message ?? message;
+      } else if (isClientError(err)) {
+        // Errors from Koa and its middleware that carry a 4xx status (body too large, malformed JSON…).
+        status = err.status!;
+        code = status === 413 ? 'too_large' : 'bad_request';
+        message = err.expose || err instanceof SyntaxError ? `${err instanceof SyntaxError ? 'malformed JSON: ' : ''}${err.message}` : 'bad request';
       } else {
         logger.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
       }

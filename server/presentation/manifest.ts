@@ -4,7 +4,9 @@
  * Hooks (`ManifestHooks`) let later modules add OCR annotation pages per canvas and services
  * (content search) without this file knowing them.
  */
-import { IIIFBuilder } from 'iiif-builder';
+import * as iiifBuilder from 'iiif-builder';
+// iiif-builder's package.json `exports` hides its type declarations; take them by path.
+import type { IIIFBuilder as Builder } from '../../node_modules/iiif-builder/dist/index.js';
 import type { Canvas, Item } from '../catalogue/catalogue.js';
 import type { Collection, Library, Range } from '../catalogue/schema.js';
 import { both, FIELD, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL, viEn, type LanguageMap } from './labels.js';
@@ -111,7 +113,7 @@ export function buildManifest(item: Item, ctx: ManifestContext): Json {
   const { uris, library, collection } = ctx;
   const d = item.description;
   const id = uris.manifest(item.id);
-  const builder = new IIIFBuilder();
+  const builder = new (iiifBuilder as unknown as { IIIFBuilder: typeof Builder }).IIIFBuilder();
   const built = builder.createManifest(id, (m) => {
     m.setLabel(title(item));
     if (d.summary) m.setSummary(viEn(d.summary));
