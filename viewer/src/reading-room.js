@@ -5,12 +5,35 @@
  */
 import { viewer } from 'mirador';
 
+/**
+ * Corrections to the Vietnamese locale Mirador 4 ships: zoom in/out are swapped there, some keys
+ * are missing, and a few read unnaturally for a library's readers ("khoản mục" for a page).
+ */
+const VI = {
+  zoomIn: 'Phóng to',
+  zoomOut: 'Thu nhỏ',
+  nextCanvas: 'Trang sau',
+  previousCanvas: 'Trang trước',
+  itemList: 'Danh sách trang',
+  iiif_related: 'Liên quan',
+  layer_moveToBackground: 'Đưa lớp xuống dưới cùng',
+  layer_moveToFront: 'Đưa lớp lên trên cùng',
+  multipartCollection: 'Bộ sưu tập nhiều phần',
+  numItems_other: '{{number}} trang',
+  searchResultsRemaining: 'còn {{numLeft}} kết quả',
+  showingNumAnnotations_other: 'Đang hiển thị {{number}} chú giải',
+  totalCollections_other: '{{count}} bộ sưu tập',
+  totalManifests_other: '{{count}} tài liệu',
+  viewWorkspaceConfiguration: 'Xem cấu hình không gian làm việc',
+};
+
 const cfg = JSON.parse(document.getElementById('vankho-viewer').textContent);
 
 viewer({
   id: 'mirador',
   language: cfg.language === 'en' ? 'en' : 'vi',
   availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
+  translations: { vi: VI },
   windows: cfg.manifest
     ? [{ manifestId: cfg.manifest, ...(cfg.view ? { view: cfg.view } : {}), ...(cfg.canvasIndex ? { canvasIndex: cfg.canvasIndex } : {}) }]
     : [],

@@ -1,0 +1,126 @@
+/**
+ * The reading room in real Chromium: Mirador opens a demo manifest, asks our Image API for tiles (all
+ * answered 200), paints a page that is not blank, speaks Vietnamese (English on request), pages on,
+ * and lays a right-to-left book's spread out from the right.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, Page } from 'playwright-core';
+import pino from 'pino';
+import sharp from 'sharp';
+import { pyramidOptions } from '../../server/app.js';
+import { prepareDemo } from '../../server/demo.js';
+import { launchChromium } from '../helpers/browser.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+
+let srv: TestServer;
+let browser: Browser;
+
+/** Tile and image responses from our Image API, per image identifier. */
+function watchImages(page: Page) {
+  const seen: { id: string; status: number }[] = [];
+  page.on('response', (res) => {
+    const m = /\/iiif\/3\/([^/]+)\/[^/]+\/[^/]+\/[^/]+\/[a-z]+\.(jpg|png)$/.exec(new URL(res.url()).pathname);
+    if (m) seen.push({ id: m[1]!, status: res.status() });
+  });
+  return seen;
+}
+
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Mean and spread of a screenshot's grey levels. */
+async function greyStats(png: Buffer) {
+  const s = await sharp(png).grayscale().stats();
+  return { mean: s.channels[0]!.mean, stdev: s.channels[0]!.stdev };
+}
+
+async function openReader(manifestPath: string, query = '') {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const images = watchImages(page);
+  const manifest = encodeURIComponent(`${srv.url}${manifestPath}`);
+  await page.goto(`${srv.url}/viewer?manifest=${manifest}${query}`);
+  return { page, images };
+}
+
+before(async () => {
+  srv = await startTestServer();
+  await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
+  // A right-to-left book of flat colours: page 1 grey, page 2 red, page 3 blue.
+  const dir = await tempDir();
+  for (const [id, colour] of [['rtl-1', '#808080'], ['rtl-2', '#ff0000'], ['rtl-3', '#0000ff']] as const) {
+    const file = path.join(dir, `${id}.png`);
+    await sharp({ create: { width: 600, height: 800, channels: 3, background: colour } }).png().toFile(file);
+    await srv.add(file, id);
+  }
+  const base = srv.deps.catalogue.getItem('toan-phap-thieu-nu');
+  await srv.deps.catalogue.putItem({
+    id: 'rtl-test',
+    collection: base.collection,
+    kind: 'woodblock',
+    description: { ...base.description, viewingDirection: 'right-to-left', behavior: 'paged' },
+    canvases: [{ image: 'rtl-1' }, { image: 'rtl-2' }, { image: 'rtl-3' }],
+  });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('the reading room (Mirador 4 in Chromium)', () => {
+  it('opens a demo manifest, loads its tiles from our Image API and paints the page', async () => {
+    const { page, images } = await openReader('/iiif/presentation/3/items/toan-phap-thieu-nu/manifest');
+    await until('tiles of the first page', () => images.filter((i) => i.id === 'ndl-3508165-08').length >= 4);
+    await sleep(1500); // let the viewer finish drawing
+    assert.ok(images.length > 0);
+    assert.deepEqual(images.filter((i) => i.status !== 200), [], 'every image request answered 200');
+    const canvas = page.locator('.openseadragon-canvas').first();
+    const stats = await greyStats(await canvas.screenshot());
+    assert.ok(stats.stdev > 20, `the painted canvas is not blank (grey spread ${stats.stdev.toFixed(1)})`);
+
+    // Vietnamese interface, with our corrected labels; paging loads the next pages' images.
+    const next = page.getByRole('button', { name: 'Trang sau' });
+    await next.click();
+    await until('tiles of the next spread', () => images.some((i) => i.id === 'ndl-3508165-09') && images.some((i) => i.id === 'ndl-3508165-10'));
+    assert.deepEqual(images.filter((i) => i.status !== 200), []);
+    assert.ok(await page.getByRole('button', { name: 'Phóng to' }).count());
+    await page.close();
+  });
+
+  it('pages a right-to-left book from the right: page 2 on the right, page 3 on the left', async () => {
+    const { page, images } = await openReader('/iiif/presentation/3/items/rtl-test/manifest', '&view=book');
+    await until('page 1', () => images.some((i) => i.id === 'rtl-1'));
+    await page.getByRole('button', { name: 'Trang sau' }).click();
+    await until('pages 2 and 3', () => images.some((i) => i.id === 'rtl-2') && images.some((i) => i.id === 'rtl-3'));
+    await sleep(2000);
+    const shot = await page.locator('.openseadragon-canvas').first().screenshot();
+    if (process.env.VANKHO_SCREENSHOTS) await page.screenshot({ path: `${process.env.VANKHO_SCREENSHOTS}/rtl.png` });
+    // Where the red and blue pixels lie, whatever the viewer's pan and zoom.
+    const { data, info } = await sharp(shot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const xs = { red: [] as number[], blue: [] as number[] };
+    for (let i = 0; i < data.length; i += 3 * 7) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      const x = (i / 3) % info.width;
+      if (r > 200 && g < 60 && b < 60) xs.red.push(x);
+      if (b > 200 && r < 60 && g < 60) xs.blue.push(x);
+    }
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    assert.ok(xs.red.length > 1000 && xs.blue.length > 1000, `both pages painted (${xs.red.length} red, ${xs.blue.length} blue samples)`);
+    assert.ok(mean(xs.blue) < mean(xs.red), `page 3 (blue, x≈${mean(xs.blue).toFixed(0)}) lies left of page 2 (red, x≈${mean(xs.red).toFixed(0)})`);
+    await page.close();
+  });
+
+  it('speaks English when asked', async () => {
+    const { page } = await openReader('/iiif/presentation/3/items/co-xao-do-hoi/manifest', '&lang=en');
+    await page.getByRole('button', { name: 'Next item' }).waitFor({ timeout: 20_000 });
+    await page.close();
+  });
+});
