@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import Koa from 'koa';
+import compress from 'koa-compress';
 import Router from '@koa/router';
 import pino, { type Logger } from 'pino';
 import { CATALOGUE_MIGRATIONS, SqliteCatalogue, type Catalogue } from './catalogue/catalogue.js';
@@ -111,6 +112,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.logger));
   app.use(deps.metrics.middleware());
   app.use(errorHandler(deps.logger));
+  // Text only (manifests, pages, the reader bundle): images are compressed already.
+  app.use(compress({ filter: (type) => /json|text|javascript|xml/i.test(type), threshold: 2048, br: false, gzip: { level: 6 } }));
   app.use(imageRoutes(deps.images, { cacheControl: config.cache.cacheControl, baseUrl }));
   app.use(corsFor('/iiif/presentation'));
   const routers = [

@@ -263,6 +263,7 @@ describe('HTTP behaviour', () => {
     assert.ok(res.headers.get('etag'));
     assert.ok(res.headers.get('last-modified'));
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('content-encoding'), null, 'images are not compressed again');
   });
 
   it('answers 304 to a conditional request, by ETag and by date', async () => {

@@ -98,6 +98,7 @@ describe('manifests', () => {
     const res = await srv.get(path);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
     const ld = await srv.get(path, { headers: { Accept: 'application/ld+json' } });
     assert.equal(ld.headers.get('content-type'), 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"');
     const first = await srv.raw(path);
