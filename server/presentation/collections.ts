@@ -7,7 +7,7 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { NotFoundError } from '../errors.js';
 import { provider, thumbnail, type Json } from './manifest.js';
-import { viEn } from './labels.js';
+import { titleMap, viEn } from './labels.js';
 import type { PresentationUris } from './uris.js';
 
 const CONTEXT = 'http://iiif.io/api/presentation/3/context.json';
@@ -40,11 +40,7 @@ function members(catalogue: Catalogue, uris: PresentationUris, id: string, libra
   const subs = catalogue.listCollections(library, id);
   const subRefs: Json[] = subs.slice(offset, offset + limit).map((c) => ({ id: uris.collection(c.id), type: 'Collection', label: viEn(c.label) }));
   const items = catalogue.listItems(id, Math.max(0, offset - subs.length), limit - subRefs.length);
-  const itemRefs: Json[] = items.items.map((i) => {
-    const label: Record<string, string[]> = { vi: [i.title.vi] };
-    if (i.title.original) label[i.title.originalLanguage] = [i.title.original];
-    return { id: uris.manifest(i.id), type: 'Manifest', label, thumbnail: [thumbnail(uris, i.firstImage)] };
-  });
+  const itemRefs: Json[] = items.items.map((i) => ({ id: uris.manifest(i.id), type: 'Manifest', label: titleMap(i.title), thumbnail: [thumbnail(uris, i.firstImage)] }));
   return { refs: [...subRefs, ...itemRefs], total: subs.length + items.total };
 }
 

@@ -52,3 +52,23 @@ export function both(key: string, table: Record<string, { vi: string; en: string
   const t = table[key];
   return t ? { vi: [t.vi], en: [t.en] } : { none: [key] };
 }
+
+/** "Tự Đức năm thứ 5 (1852)" — the date as written, then its normalised years. */
+export function formatDate(date: { text: string; from?: number | undefined; to?: number | undefined }): string {
+  if (date.from === undefined) return date.text;
+  const years = date.to !== undefined && date.to !== date.from ? `${date.from}–${date.to}` : String(date.from);
+  return `${date.text} (${years})`;
+}
+
+/** An item's title as a language map: Vietnamese, the original script under its language, English. */
+export function titleMap(title: { vi: string; original?: string | undefined; originalLanguage: string; en?: string | undefined }): LanguageMap {
+  const label: LanguageMap = { vi: [title.vi] };
+  if (title.original) label[title.originalLanguage] = [title.original];
+  if (title.en) label.en = [title.en];
+  return label;
+}
+
+/** The text in the reader's language, Vietnamese when there is no English. */
+export function pick(v: { vi: string; en?: string | undefined }, lang: 'vi' | 'en'): string {
+  return lang === 'en' && v.en ? v.en : v.vi;
+}

@@ -9,7 +9,7 @@ import * as iiifBuilder from 'iiif-builder';
 import type { IIIFBuilder as Builder } from '../../node_modules/iiif-builder/dist/index.js';
 import type { Canvas, Item } from '../catalogue/catalogue.js';
 import type { Collection, Library, Range } from '../catalogue/schema.js';
-import { both, FIELD, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL, viEn, type LanguageMap } from './labels.js';
+import { both, FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL, titleMap, viEn, type LanguageMap } from './labels.js';
 import type { PresentationUris } from './uris.js';
 
 export type Json = Record<string, unknown>;
@@ -57,14 +57,6 @@ export function provider(uris: PresentationUris, library: Library): Json {
   };
 }
 
-function title(item: Item): LanguageMap {
-  const t = item.description.title;
-  const label: LanguageMap = { vi: [t.vi] };
-  if (t.original) label[t.originalLanguage] = [t.original];
-  if (t.en) label.en = [t.en];
-  return label;
-}
-
 function metadata(item: Item, library: Library): { label: LanguageMap; value: LanguageMap }[] {
   const d = item.description;
   const rows: { label: LanguageMap; value: LanguageMap }[] = [];
@@ -78,10 +70,7 @@ function metadata(item: Item, library: Library): { label: LanguageMap; value: La
       : null;
   add('alternativeTitles', list(d.alternativeTitles));
   add('creators', list(d.creators));
-  if (d.date) {
-    const range = d.date.from !== undefined ? ` (${d.date.from}${d.date.to !== undefined && d.date.to !== d.date.from ? `–${d.date.to}` : ''})` : '';
-    add('date', { none: [`${d.date.text}${range}`] });
-  }
+  if (d.date) add('date', { none: [formatDate(d.date)] });
   add('kind', both(item.kind, KIND_LABEL));
   add('languages', terms(d.languages, LANGUAGE_LABEL));
   add('scripts', terms(d.scripts, SCRIPT_LABEL));
@@ -115,7 +104,7 @@ export function buildManifest(item: Item, ctx: ManifestContext): Json {
   const id = uris.manifest(item.id);
   const builder = new (iiifBuilder as unknown as { IIIFBuilder: typeof Builder }).IIIFBuilder();
   const built = builder.createManifest(id, (m) => {
-    m.setLabel(title(item));
+    m.setLabel(titleMap(item.description.title));
     if (d.summary) m.setSummary(viEn(d.summary));
     m.setMetadata(metadata(item, library));
     m.setRequiredStatement({ label: both('holding', FIELD), value: viEn(library.name) });
@@ -123,7 +112,7 @@ export function buildManifest(item: Item, ctx: ManifestContext): Json {
     m.setViewingDirection(d.viewingDirection);
     m.setBehavior([d.behavior]);
     m.addThumbnail(thumbnail(uris, item.canvases[0]!.image) as never);
-    m.setHomepage({ id: uris.itemPage(item.id), type: 'Text', label: title(item), format: 'text/html', language: ['vi'] } as never);
+    m.setHomepage({ id: uris.itemPage(item.id), type: 'Text', label: titleMap(item.description.title), format: 'text/html', language: ['vi'] } as never);
     m.addRendering({ id: uris.pdf(item.id), type: 'Text', label: { vi: ['Tải bản PDF'], en: ['Download as PDF'] }, format: 'application/pdf' } as never);
     m.addSeeAlso({ id: uris.dublinCore(item.id), type: 'Dataset', label: { vi: ['Biểu ghi Dublin Core'], en: ['Dublin Core record'] }, format: 'application/xml', profile: 'http://www.openarchives.org/OAI/2.0/oai_dc/' } as never);
     for (const c of item.canvases) {

@@ -1,6 +1,6 @@
 /** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
 import type { Catalogue, Item, ItemSummary } from '../catalogue/catalogue.js';
-import { FIELD, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL } from '../presentation/labels.js';
+import { FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, pick, SCRIPT_LABEL } from '../presentation/labels.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { esc, layout, scriptJson, t, type Lang } from './html.js';
 
@@ -9,7 +9,7 @@ const PAGE_SIZE = 24;
 function card(i: ItemSummary, uris: PresentationUris, lang: Lang): string {
   return `<li class="card"><a href="/items/${esc(i.id)}?lang=${lang}">
 <img loading="lazy" alt="" src="${esc(`${uris.image3(i.firstImage)}/full/!300,300/0/default.jpg`)}">
-<div>${esc(lang === 'en' && i.title.en ? i.title.en : i.title.vi)}</div>
+<div>${esc(pick(i.title, lang))}</div>
 ${i.title.original ? `<div class="original" lang="${esc(i.title.originalLanguage)}">${esc(i.title.original)}</div>` : ''}
 <small>${esc(KIND_LABEL[i.kind]?.[lang] ?? i.kind)} · ${i.pages} ${t('pages', lang)}</small></a></li>`;
 }
@@ -27,10 +27,10 @@ export function homePage(catalogue: Catalogue, uris: PresentationUris, lang: Lan
   const body = `<h1>${t('site', lang)}</h1>
 ${libraries
   .map(
-    (l) => `<section><h2>${esc(lang === 'en' && l.name.en ? l.name.en : l.name.vi)}</h2>
+    (l) => `<section><h2>${esc(pick(l.name, lang))}</h2>
 <ul>${catalogue
       .listCollections(l.id, null)
-      .map((c) => `<li><a href="/collections/${esc(c.id)}?lang=${lang}">${esc(lang === 'en' && c.label.en ? c.label.en : c.label.vi)}</a></li>`)
+      .map((c) => `<li><a href="/collections/${esc(c.id)}?lang=${lang}">${esc(pick(c.label, lang))}</a></li>`)
       .join('')}</ul></section>`,
   )
   .join('\n')}
@@ -42,12 +42,12 @@ ${pager('/', page, items.total, lang)}`;
 
 export function collectionPage(catalogue: Catalogue, uris: PresentationUris, id: string, lang: Lang, page: number): string {
   const c = catalogue.getCollection(id);
-  const label = lang === 'en' && c.label.en ? c.label.en : c.label.vi;
+  const label = pick(c.label, lang);
   const subs = catalogue.listCollections(c.library, id);
   const items = catalogue.listItems(id, (page - 1) * PAGE_SIZE, PAGE_SIZE);
   const body = `<h1>${esc(label)}</h1>
-${c.summary ? `<p>${esc(lang === 'en' && c.summary.en ? c.summary.en : c.summary.vi)}</p>` : ''}
-${subs.length ? `<ul>${subs.map((s) => `<li><a href="/collections/${esc(s.id)}?lang=${lang}">${esc(lang === 'en' && s.label.en ? s.label.en : s.label.vi)}</a></li>`).join('')}</ul>` : ''}
+${c.summary ? `<p>${esc(pick(c.summary, lang))}</p>` : ''}
+${subs.length ? `<ul>${subs.map((s) => `<li><a href="/collections/${esc(s.id)}?lang=${lang}">${esc(pick(s.label, lang))}</a></li>`).join('')}</ul>` : ''}
 <ul class="grid">${items.items.map((i) => card(i, uris, lang)).join('\n')}</ul>
 ${pager(`/collections/${id}`, page, items.total, lang)}
 <p><a href="${esc(uris.collection(id))}">IIIF Collection</a></p>`;
@@ -62,7 +62,7 @@ function metadataRows(item: Item, libraryName: string, lang: Lang): string {
   };
   add('alternativeTitles', d.alternativeTitles.join('; '));
   add('creators', d.creators.join('; '));
-  add('date', d.date ? `${d.date.text}${d.date.from !== undefined ? ` (${d.date.from}${d.date.to !== undefined && d.date.to !== d.date.from ? `–${d.date.to}` : ''})` : ''}` : undefined);
+  add('date', d.date ? formatDate(d.date) : undefined);
   add('kind', KIND_LABEL[item.kind]?.[lang]);
   add('languages', d.languages.map((l) => LANGUAGE_LABEL[l]?.[lang] ?? l).join(', '));
   add('scripts', d.scripts.map((s) => SCRIPT_LABEL[s]?.[lang] ?? s).join(', '));
@@ -84,16 +84,16 @@ export function readerUrl(uris: PresentationUris, item: Item, lang: Lang): strin
 export function itemPage(catalogue: Catalogue, uris: PresentationUris, item: Item, lang: Lang): string {
   const d = item.description;
   const library = catalogue.getLibrary(item.library);
-  const title = lang === 'en' && d.title.en ? d.title.en : d.title.vi;
+  const title = pick(d.title, lang);
   const reader = readerUrl(uris, item, lang);
   const embed = `<iframe src="${reader}" width="800" height="600" allowfullscreen style="border:0"></iframe>`;
   const body = `<h1>${esc(title)}</h1>
 ${d.title.original ? `<p class="original" lang="${esc(d.title.originalLanguage)}">${esc(d.title.original)}</p>` : ''}
-${d.summary ? `<p>${esc(lang === 'en' && d.summary.en ? d.summary.en : d.summary.vi)}</p>` : ''}
+${d.summary ? `<p>${esc(pick(d.summary, lang))}</p>` : ''}
 <iframe class="viewer" title="${esc(t('read', lang))}" src="${esc(reader)}" allowfullscreen></iframe>
 <p><a href="${esc(reader)}">${t('openViewer', lang)}</a></p>
 <table class="meta">
-${metadataRows(item, lang === 'en' && library.name.en ? library.name.en : library.name.vi, lang)}
+${metadataRows(item, pick(library.name, lang), lang)}
 <tr><th>${FIELD.rights![lang]}</th><td><a href="${esc(d.rights)}">${esc(d.rights)}</a></td></tr>
 </table>
 <h2>${t('reuse', lang)}</h2>
