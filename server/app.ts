@@ -18,6 +18,12 @@ import { presentationRoutes } from './presentation/routes.js';
 import { PresentationService } from './presentation/service.js';
 import { imageKeys, type ImageRecord } from './storage/layout.js';
 import { openDatabase } from './storage/sqlite.js';
+import { INGEST_MIGRATIONS, JobStore } from './ingest/jobs.js';
+import { ClamAvScanner } from './ingest/malware.js';
+import { TesseractOcr } from './ingest/ocr.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import type { SearchIndex } from './search/index.js';
+import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
 import { webRoutes } from './web/routes.js';
 import { errorHandler } from './http/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -37,6 +43,9 @@ export interface AppDeps {
   readonly catalogue: Catalogue;
   readonly presentation: PresentationService;
   readonly pdfs: ItemPdfs;
+  readonly index: SearchIndex;
+  readonly jobs: JobStore;
+  readonly ingest: IngestPipeline;
   readonly metrics: Metrics;
   /** Releases what the deps hold open (the database). */
   close(): void;
@@ -74,7 +83,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     render: { quality: config.image.outputQuality, background: config.image.background },
     onOutcome: (outcome) => metrics.imageOutcomes.inc({ outcome }),
   });
-  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), CATALOGUE_MIGRATIONS);
+  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS]);
   const catalogue = new SqliteCatalogue(db, async (id) => {
     const record = await store.stat(imageKeys(id).record);
     if (!record) return null;
@@ -89,7 +98,20 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     const request = parseImageRequest(imageId, { region: 'full', size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
     return images.produce(await images.prepare(request));
   });
-  return { config, logger, store, images, catalogue, presentation, pdfs, metrics, close: () => db.close() };
+  const index = new SqliteSearchIndex(db);
+  const jobs = new JobStore(db);
+  const scan = config.ingest.malwareScan;
+  const ingest = new IngestPipeline({
+    store,
+    catalogue,
+    index,
+    jobs,
+    ocr: new TesseractOcr(),
+    scanner: scan.enabled ? new ClamAvScanner(scan.command, scan.database) : null,
+    logger,
+    options: { ...config.ingest, pyramid: pyramidOptions(config) },
+  });
+  return { config, logger, store, images, catalogue, presentation, pdfs, index, jobs, ingest, metrics, close: () => db.close() };
 }
 
 export function createApp(deps: AppDeps): Koa {

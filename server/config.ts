@@ -49,6 +49,22 @@ export const ConfigSchema = z
       staffKey: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]),
       maxBodyBytes: z.number().int().positive(),
     }),
+    ingest: z.object({
+      /** Pages worked on at once; OCR takes one core per page. */
+      concurrency: z.number().int().min(1).max(64),
+      maxPdfPages: z.number().int().min(1),
+      /** Resolution for PDF pages that must be rasterised. */
+      pdfDpi: z.number().int().min(72).max(1200),
+      /** Rights of ingested items whose metadata gives none. */
+      defaultRights: z.string().regex(/^http:\/\/(rightsstatements\.org|creativecommons\.org)\//, 'must be a rightsstatements.org or creativecommons.org URI (http form)'),
+      maxUploadBytes: z.number().int().positive(),
+      malwareScan: z.object({
+        enabled: z.boolean(),
+        command: z.enum(['clamscan', 'clamdscan']),
+        /** Signature database (folder or file) for clamscan; empty: freshclam's. */
+        database: z.string(),
+      }),
+    }),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
     demo: z.object({ enabled: z.boolean() }),
   })

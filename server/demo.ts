@@ -55,6 +55,7 @@ export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: 
     try {
       const pages = await extractPageJpegs(path.join(DEMO_DIR, doc.file));
       for (const [i, jpeg] of pages.entries()) {
+        if (!jpeg) throw new Error(`${doc.file}: page ${i + 1} is not a single embedded JPEG`);
         const file = path.join(tmp, `page-${i + 1}.jpg`);
         await writeFile(file, jpeg);
         await addIfMissing(store, file, `${doc.id}-p${i + 1}`, opts, logger);

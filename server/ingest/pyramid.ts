@@ -31,6 +31,10 @@ export interface AddImageOptions {
   readonly id?: string;
   /** Replace an image already stored under the identifier. */
   readonly replace?: boolean;
+  /** Add only this page (sharp's page index) of a multi-page file, under `id` as it is. */
+  readonly page?: number;
+  /** The master is already kept at this key (a multi-page original kept once per item): do not copy it. */
+  readonly sharedMaster?: string;
 }
 
 /** Identifier from a file name: unsafe characters become `-`. */
@@ -128,7 +132,10 @@ export async function addImage(
 ): Promise<ImageRecord[]> {
   const baseId = options.id ?? idFromFileName(file);
   if (!isValidImageId(baseId)) refuse(file, 'invalid_identifier', IMAGE_ID_RULE);
-  const { type, pages, bytes } = await inspect(file, opts);
+  const inspected = await inspect(file, opts);
+  const { type, bytes } = inspected;
+  if (options.page !== undefined && !inspected.pages.includes(options.page)) refuse(file, 'invalid_page', `has no page ${options.page}`);
+  const pages = options.page !== undefined ? [options.page] : inspected.pages;
   const ids = pages.length === 1 ? [baseId] : pages.map((_, i) => `${baseId}-p${i + 1}`);
   if (!options.replace) {
     for (const id of ids) {
@@ -139,8 +146,8 @@ export async function addImage(
   // All pages are decoded before anything becomes visible: a bad page 3 leaves no record behind.
   for (const [i, page] of pages.entries()) await buildPyramid(store, file, page, imageKeys(ids[i]!).pyramid, opts);
   // A multi-page master is kept once, beside its first page.
-  const masterKey = imageKeys(ids[0]!).master(EXTENSION[type]);
-  await store.putFile(masterKey, file);
+  const masterKey = options.sharedMaster ?? imageKeys(ids[0]!).master(EXTENSION[type]);
+  if (!options.sharedMaster) await store.putFile(masterKey, file);
   const records: ImageRecord[] = [];
   for (const id of ids) {
     const keys = imageKeys(id);

@@ -6,6 +6,7 @@
 import { PDFDocument } from 'pdf-lib';
 import type { Item } from '../catalogue/catalogue.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { itemKeys } from '../storage/layout.js';
 
 /** Returns a JPEG of a stored image whose longer side is at most `maxSide` pixels. */
 export type PageJpeg = (imageId: string, maxSide: number) => Promise<Buffer>;
@@ -26,8 +27,10 @@ export class ItemPdfs {
     private readonly opts: PdfOptions = { maxSide: 2000, dpi: 150 },
   ) {}
 
-  /** Storage key of the item's PDF, building it if needed. */
+  /** Storage key of the item's PDF: the original it was ingested from, or one built (once) from its pages. */
   async get(item: Item): Promise<string> {
+    const original = itemKeys(item.id).original('pdf');
+    if (await this.store.stat(original)) return original;
     const key = `derivatives/pdf/${item.id}-v${item.version}-${this.opts.maxSide}.pdf`;
     if (await this.store.stat(key)) return key;
     let pending = this.building.get(key);

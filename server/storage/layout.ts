@@ -38,3 +38,14 @@ export const IMAGE_ID_RULE =
 export function isValidImageId(id: string): boolean {
   return IMAGE_ID.test(id) && !id.includes('..');
 }
+
+/** OCR results of an image: ALTO as the engine wrote it, and lines/words as JSON for annotations. */
+export const ocrKeys = (imageId: string) => ({
+  alto: `ocr/${imageId}/alto.xml`,
+  lines: `ocr/${imageId}/lines.json`,
+});
+
+/** Files kept per item: the original document (a PDF) an item was ingested from. */
+export const itemKeys = (itemId: string) => ({
+  original: (ext: string) => `items/${itemId}/original.${ext}`,
+});

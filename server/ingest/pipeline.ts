@@ -1,0 +1,300 @@
+/**
+ * Runs an ingest job: plan → per item: duplicate check, malware screening, pages (image + pyramid,
+ * OCR → ALTO + lines, in parallel up to `concurrency`), index, catalogue row. Every step is idempotent
+ * and checks storage before working, so a job killed anywhere resumes where it stopped; every write is
+ * atomic, and the catalogue row is written last, so an item is visible only when complete.
+ * A refused file is quarantined with its reason; the other files of the batch go on.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { open, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import sharp from 'sharp';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { ItemSchema } from '../catalogue/schema.js';
+import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
+import type { SearchIndex } from '../search/index.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { imageKeys, itemKeys, ocrKeys, type ImageRecord } from '../storage/layout.js';
+import { parseOrThrow } from '../validation.js';
+import { parseAlto, pageText, type OcrPage } from './alto.js';
+import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
+import type { JobStore, PageStage } from './jobs.js';
+import type { MalwareScanner } from './malware.js';
+import type { ItemMetadata } from './metadata.js';
+import { ocrSettings, type Ocr } from './ocr.js';
+import { extractPageJpegs } from './pdf-images.js';
+import { addImage, idFromFileName, type PyramidOptions } from './pyramid.js';
+import { parsePageSource, planSources } from './sources.js';
+
+const run = promisify(execFile);
+
+export interface IngestOptions {
+  /** Pages worked on at once (OCR dominates: one core each). */
+  readonly concurrency: number;
+  readonly maxPdfPages: number;
+  /** Resolution at which PDF pages that are not a single embedded scan are rasterised. */
+  readonly pdfDpi: number;
+  /** Rights of an item whose metadata gives none (a librarian reviews it later). */
+  readonly defaultRights: string;
+  readonly pyramid: PyramidOptions;
+}
+
+export interface IngestDeps {
+  readonly store: BlobStore;
+  readonly catalogue: Catalogue;
+  readonly index: SearchIndex;
+  readonly jobs: JobStore;
+  readonly ocr: Ocr;
+  readonly scanner: MalwareScanner | null;
+  readonly logger: Logger;
+  readonly options: IngestOptions;
+}
+
+/** Emitted as `progress` by IngestPipeline.events for every page stage reached (progress bars). */
+export interface ProgressEvent {
+  readonly jobId: string;
+  readonly item: number;
+  readonly itemId: string;
+  readonly page: number;
+  readonly pages: number;
+  readonly stage: PageStage | 'item-done';
+}
+
+interface JobMetadata {
+  readonly items?: ItemMetadata[];
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+export class IngestPipeline {
+  readonly events = new EventEmitter<{ progress: [ProgressEvent] }>();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** Runs (or resumes) a job to its end. Returns false when another live process holds it. */
+  async run(jobId: string): Promise<boolean> {
+    const { jobs, logger } = this.deps;
+    if (!jobs.claim(jobId)) return false;
+    const job = jobs.job(jobId)!;
+    try {
+      if (jobs.status(jobId)!.items.length === 0) {
+        const planned = await planSources(job.source, { maxPdfPages: this.deps.options.maxPdfPages });
+        jobs.plan(jobId, planned.map((p) => ({ itemId: this.metadataFor(job.metadata as JobMetadata, p.name)?.id ?? p.itemId, source: p.source, pages: p.pages })));
+      }
+      const work = await mkdtemp(path.join(os.tmpdir(), `vankho-ingest-${jobId.slice(0, 8)}-`));
+      try {
+        for (const item of jobs.status(jobId)!.items) {
+          if (item.state !== 'pending') continue;
+          try {
+            await this.item(jobId, job.collection, job.metadata as JobMetadata, item, work);
+          } catch (err) {
+            const message = err instanceof AppError ? err.publicMessage : (err as Error).message;
+            logger.error({ err, jobId, item: item.itemId }, 'ingest item failed');
+            jobs.setItem(jobId, item.position, 'failed', message);
+          }
+        }
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+      const items = jobs.status(jobId)!.items;
+      jobs.finish(jobId, items.length > 0 && items.every((i) => i.state === 'failed') ? 'failed' : 'done');
+    } catch (err) {
+      const message = err instanceof AppError ? err.publicMessage : (err as Error).message;
+      logger.error({ err, jobId }, 'ingest job failed');
+      jobs.finish(jobId, 'failed', message);
+    }
+    return true;
+  }
+
+  private metadataFor(meta: JobMetadata | null, name: string): ItemMetadata | undefined {
+    return meta?.items?.find((m) => m.path === name || path.basename(m.path) === name);
+  }
+
+  private async item(jobId: string, collection: string, meta: JobMetadata, item: { position: number; itemId: string; source: string; pages: { position: number; source: string; stage: PageStage }[] }, work: string): Promise<void> {
+    const { jobs, store, catalogue } = this.deps;
+    const name = path.basename(item.source);
+    const m = this.metadataFor(meta, name);
+    // The description is checked before any work, so a bad metadata row costs nothing.
+    const description = { title: { vi: name }, languages: ['vi'], rights: this.deps.options.defaultRights, ...(m?.description ?? {}) };
+    const record = parseOrThrow(ItemSchema, { id: item.itemId, collection, kind: m?.kind ?? 'book', accessLevel: m?.accessLevel ?? 'public', description, canvases: [{ image: 'placeholder' }] }, `metadata of ${name}`);
+
+    // The same input twice is not ingested twice.
+    const sourceSha = await this.sourceSha(item.source, item.pages.map((p) => p.source));
+    const already = jobs.ingestedAs(sourceSha);
+    if (already && already !== item.itemId && this.exists(already)) {
+      jobs.setItem(jobId, item.position, 'duplicate', `already ingested as item "${already}"`);
+      return;
+    }
+
+    const documentFile = (await this.isDocument(item.source)) ? item.source : null;
+    if (documentFile && this.deps.scanner) await this.screen(jobId, item.position, documentFile, item.pages.map((p) => p.position));
+    const sharedMaster = documentFile ? itemKeys(item.itemId).original(EXTENSION[detectType(await readHead(documentFile))!]) : undefined;
+    if (documentFile && sharedMaster && !(await store.stat(sharedMaster))) await store.putFile(sharedMaster, documentFile);
+
+    const settings = ocrSettings(record.description);
+    let pdfPages: Promise<(Buffer | null)[]> | undefined;
+    await pool(item.pages, this.deps.options.concurrency, async (page) => {
+      if (page.stage === 'rejected' || page.stage === 'indexed') return;
+      const imageId = `${item.itemId}-p${page.position}`;
+      try {
+        const src = parsePageSource(page.source);
+        let file = src.file;
+        if (src.kind === 'pdf') {
+          pdfPages ??= extractPageJpegs(src.file, this.deps.options.maxPdfPages);
+          file = await this.pdfPage(src.file, src.index, await pdfPages, work, item.position);
+        } else if (!documentFile && this.deps.scanner) {
+          await this.screen(jobId, item.position, file, [page.position]);
+        }
+        await this.image(file, imageId, src.kind === 'tiff' ? src.index : undefined, sharedMaster);
+        this.progress(jobId, item, page.position, 'pyramid');
+        await this.recognise(imageId, settings);
+        this.progress(jobId, item, page.position, 'ocr');
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) throw err;
+        await this.quarantine(jobId, item.position, page.position, page.source, err.publicMessage);
+        jobs.setPage(jobId, item.position, page.position, 'rejected', err.publicMessage);
+      }
+    });
+
+    const pages = jobs.status(jobId)!.items.find((i) => i.position === item.position)!.pages;
+    const accepted = pages.filter((p) => p.stage !== 'rejected');
+    if (accepted.length === 0) {
+      jobs.setItem(jobId, item.position, 'failed', 'no page could be used: ' + pages.map((p) => p.message).join('; '));
+      return;
+    }
+    // Index, then the catalogue row last: the item appears only when all of it is there.
+    for (const [i, p] of accepted.entries()) {
+      const imageId = `${item.itemId}-p${p.position}`;
+      const ocr = JSON.parse((await store.read(ocrKeys(imageId).lines)).toString()) as OcrPage;
+      this.deps.index.putPage({ itemId: item.itemId, canvas: i + 1, imageId, text: pageText(ocr), language: ocr.language });
+    }
+    this.deps.index.trimItem(item.itemId, accepted.length);
+    await catalogue.putItem({ ...record, canvases: accepted.map((p, i) => ({ image: `${item.itemId}-p${p.position}`, label: `Trang ${i + 1}` })) });
+    for (const p of accepted) jobs.setPage(jobId, item.position, p.position, 'indexed');
+    jobs.rememberSource(sourceSha, item.itemId, jobId);
+    const rejected = pages.length - accepted.length;
+    jobs.setItem(jobId, item.position, rejected > 0 ? 'partial' : 'done', rejected > 0 ? `${rejected} of ${pages.length} pages refused` : null);
+    this.events.emit('progress', { jobId, item: item.position, itemId: item.itemId, page: pages.length, pages: pages.length, stage: 'item-done' });
+  }
+
+  private progress(jobId: string, item: { position: number; itemId: string; pages: unknown[] }, page: number, stage: PageStage): void {
+    this.deps.jobs.setPage(jobId, item.position, page, stage);
+    this.events.emit('progress', { jobId, item: item.position, itemId: item.itemId, page, pages: item.pages.length, stage });
+  }
+
+  private exists(itemId: string): boolean {
+    try {
+      this.deps.catalogue.getItemVersion(itemId);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private async isDocument(source: string): Promise<boolean> {
+    const fh = await open(source, 'r').catch(() => null);
+    if (!fh) return false;
+    try {
+      if (!(await fh.stat()).isFile()) return false;
+    } finally {
+      await fh.close();
+    }
+    const type = detectType(await readHead(source));
+    return type === 'pdf' || type === 'tiff';
+  }
+
+  /** sha256 of the input file, or of its pages' hashes in order for a folder. */
+  private async sourceSha(source: string, pages: string[]): Promise<string> {
+    if (await this.isDocument(source)) return sha256File(source);
+    const hash = createHash('sha256');
+    for (const p of pages) hash.update(`${await sha256File(parsePageSource(p).file).catch(() => 'unreadable')}\n`);
+    return hash.digest('hex');
+  }
+
+  private async screen(jobId: string, item: number, file: string, pages: number[]): Promise<void> {
+    const result = await this.deps.scanner!.scan(file);
+    if (!result.infected) return;
+    const message = `${path.basename(file)}: infected (${result.signature}); quarantined`;
+    for (const p of pages) {
+      await this.quarantine(jobId, item, p, `file:${file}`, message);
+      this.deps.jobs.setPage(jobId, item, p, 'rejected', message);
+    }
+    throw new InvalidInputError('infected', message);
+  }
+
+  private async pdfPage(file: string, page: number, jpegs: (Buffer | null)[], work: string, item: number): Promise<string> {
+    const out = path.join(work, `${item}-${page}`);
+    if (jpegs[page - 1]) {
+      await writeFile(`${out}.jpg`, jpegs[page - 1]!);
+      return `${out}.jpg`;
+    }
+    // Not a single embedded scan: rasterise with poppler at the configured resolution.
+    await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);
+    return `${out}.png`;
+  }
+
+  /** Adds the page image unless the same bytes are already stored under its identifier. */
+  private async image(file: string, imageId: string, page: number | undefined, sharedMaster: string | undefined): Promise<void> {
+    const { store } = this.deps;
+    const existing = await store.stat(imageKeys(imageId).record);
+    if (existing) {
+      const record = JSON.parse((await store.read(imageKeys(imageId).record)).toString()) as ImageRecord;
+      if (record.masterSha256 === (await sha256File(file))) return;
+    }
+    const head = await readHead(file);
+    if (detectType(head) === null) {
+      throw new InvalidInputError('unsupported_format', `${path.basename(file)}: not an image we can read: ${describeUnknown(head)}`);
+    }
+    await addImage(store, file, { id: imageId, replace: true, ...(page !== undefined ? { page } : {}), ...(sharedMaster ? { sharedMaster } : {}) }, this.deps.options.pyramid);
+  }
+
+  /** OCR of the pyramid's full level (so boxes are canvas coordinates); ALTO, then lines (the marker). */
+  private async recognise(imageId: string, settings: ReturnType<typeof ocrSettings>): Promise<void> {
+    const { store } = this.deps;
+    const keys = ocrKeys(imageId);
+    if (await store.stat(keys.lines)) return;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
+    try {
+      const { data, info } = await sharp(store.localPath(imageKeys(imageId).pyramid), { page: 0 }).grayscale().raw().toBuffer({ resolveWithObject: true });
+      // PGM: the cheapest image for Tesseract to read.
+      const pgm = path.join(dir, 'page.pgm');
+      await writeFile(pgm, Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`), data]));
+      const alto = await this.deps.ocr.recognize(pgm, settings);
+      const page = parseAlto(alto, settings.textLanguage);
+      await store.put(keys.alto, alto);
+      await store.put(keys.lines, JSON.stringify({ ...page, width: info.width, height: info.height }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async quarantine(jobId: string, item: number, page: number, source: string, reason: string): Promise<void> {
+    const file = parsePageSource(source).file;
+    const base = `quarantine/${jobId}/${item}-${page}-${idFromFileName(file)}`;
+    if (await this.deps.store.stat(`${base}.reason.txt`)) return;
+    await this.deps.store.putFile(`${base}.bin`, file).catch(() => undefined);
+    await this.deps.store.put(`${base}.reason.txt`, `${file}\n${reason}\n`);
+  }
+}
+
