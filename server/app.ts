@@ -16,12 +16,15 @@ import { parseImageRequest } from './image/iiif-url.js';
 import { ItemPdfs } from './presentation/pdf.js';
 import { presentationRoutes } from './presentation/routes.js';
 import { PresentationService } from './presentation/service.js';
+import { ocrHooks } from './presentation/ocr-annotations.js';
 import { imageKeys, type ImageRecord } from './storage/layout.js';
 import { openDatabase } from './storage/sqlite.js';
 import { INGEST_MIGRATIONS, JobStore } from './ingest/jobs.js';
 import { ClamAvScanner } from './ingest/malware.js';
 import { TesseractOcr } from './ingest/ocr.js';
 import { IngestPipeline } from './ingest/pipeline.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { IngestRunner } from './ingest/runner.js';
 import type { SearchIndex } from './search/index.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
 import { webRoutes } from './web/routes.js';
@@ -46,6 +49,7 @@ export interface AppDeps {
   readonly index: SearchIndex;
   readonly jobs: JobStore;
   readonly ingest: IngestPipeline;
+  readonly runner: IngestRunner;
   readonly metrics: Metrics;
   /** Releases what the deps hold open (the database). */
   close(): void;
@@ -90,7 +94,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     const r = JSON.parse((await store.read(imageKeys(id).record)).toString()) as ImageRecord;
     return { width: r.width, height: r.height };
   });
-  const presentation = new PresentationService(catalogue, { pageSize: config.presentation.collectionPageSize });
+  const presentation = new PresentationService(catalogue, { pageSize: config.presentation.collectionPageSize, hooks: ocrHooks(store), store });
   // PDF pages come through the image service, like any other derivative (and share its cache).
   const pdfs = new ItemPdfs(store, async (imageId, maxSide) => {
     const { json } = await images.info(imageId, 3, '');
@@ -111,7 +115,8 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     logger,
     options: { ...config.ingest, pyramid: pyramidOptions(config) },
   });
-  return { config, logger, store, images, catalogue, presentation, pdfs, index, jobs, ingest, metrics, close: () => db.close() };
+  const runner = new IngestRunner(ingest, jobs, logger);
+  return { config, logger, store, images, catalogue, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => db.close() };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -142,6 +147,7 @@ export function createApp(deps: AppDeps): Koa {
     router,
     presentationRoutes(deps.presentation, { cacheControl: config.cache.cacheControl, baseUrl }),
     catalogueRoutes(deps.catalogue, { staffKey: config.api.staffKey, maxBodyBytes: config.api.maxBodyBytes }),
+    ingestRoutes({ store: deps.store, jobs: deps.jobs, runner: deps.runner, catalogue: deps.catalogue, staffKey: config.api.staffKey, maxUploadBytes: config.ingest.maxUploadBytes }),
     webRoutes({ catalogue: deps.catalogue, pdfs: deps.pdfs, store: deps.store, viewerDist: path.join(projectRoot, 'viewer', 'dist'), baseUrl }),
   ];
   for (const r of routers) {

@@ -4,10 +4,14 @@
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { createStore, pyramidOptions } from './app.js';
+import { buildDeps, createLogger, createStore, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
+import { showProgress } from './ingest/cli-progress.js';
+import { readMetadata } from './ingest/metadata.js';
+import { planSources } from './ingest/sources.js';
+import path from 'node:path';
 import { startServer } from './main.js';
 
 function config(overrides: Record<string, unknown> = {}): Config {
@@ -64,6 +68,50 @@ image
   });
 
 program
+  .command('ingest')
+  .description('ingest scans: a folder of page images (one item), a folder of folders (one item each), a multi-page TIFF or a PDF')
+  .argument('[path]', 'what to ingest (omit with --resume)')
+  .option('-c, --collection <id>', 'collection the new items go into')
+  .option('-m, --metadata <file>', 'item descriptions: CSV (one row per item) or JSON')
+  .option('--resume', 'only resume unfinished jobs (after a crash or a kill)', false)
+  .action(async (input: string | undefined, o: { collection?: string; metadata?: string; resume: boolean }) => {
+    if (!o.resume && (!input || !o.collection)) throw new InvalidArgumentError('give a path and --collection (or --resume)');
+    const cfg = config();
+    const deps = await buildDeps(cfg, createLogger({ ...cfg, log: { level: 'warn' } }));
+    try {
+      const jobIds = deps.jobs.resumable();
+      if (input && o.collection) {
+        deps.catalogue.getCollection(o.collection);
+        const source = path.resolve(input);
+        const metadata = o.metadata ? { items: await readMetadata(o.metadata) } : null;
+        const existing = deps.jobs.findUnfinished(source, o.collection);
+        if (!existing) jobIds.push(deps.jobs.create(source, o.collection, metadata));
+      }
+      let failed = 0;
+      for (const id of [...new Set(jobIds)]) {
+        const planned = await planSources(deps.jobs.job(id)!.source, { maxPdfPages: cfg.ingest.maxPdfPages }).catch(() => []);
+        const stop = showProgress(deps.ingest, { items: planned.length, pages: planned.reduce((n, p) => n + p.pages.length, 0) }, Boolean(process.stdout.isTTY));
+        try {
+          if (!(await deps.ingest.run(id))) console.error(`job ${id} is being run by another process`);
+        } finally {
+          stop();
+        }
+        const status = deps.jobs.status(id)!;
+        console.log(`job ${id}: ${status.state}${status.error ? ` — ${status.error}` : ''}`);
+        for (const item of status.items) {
+          console.log(`  ${item.itemId}: ${item.state}${item.message ? ` — ${item.message}` : ''}`);
+          for (const p of item.pages.filter((p) => p.stage === 'rejected')) console.log(`    page ${p.position} refused: ${p.message}`);
+          if (item.state === 'failed' || item.state === 'partial') failed++;
+        }
+        if (status.state === 'failed') failed++;
+      }
+      process.exitCode = failed > 0 ? 1 : 0;
+    } finally {
+      deps.close();
+    }
+  });
+
+program
   .command('check-config')
   .description('validate configuration (config/default.json, VANKHO_CONFIG, VANKHO_* variables) and print it')
   .action(() => {
@@ -78,6 +126,10 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InvalidArgumentError) {
     console.error(`error: ${err.message}`);
     process.exit(2);
+  }
+  if (err instanceof AppError) {
+    console.error(`error: ${err.publicMessage}`);
+    process.exit(err.status === 404 || err.status === 400 ? 2 : 1);
   }
   console.error(err);
   process.exit(1);

@@ -14,6 +14,8 @@ export async function startServer(config: Config): Promise<{ server: Server; url
     const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger);
     deps.logger.info({ items }, 'demo collection ready');
   }
+  // Jobs a crash or a kill left unfinished go on.
+  deps.runner.kick();
   const app = createApp(deps);
   const server = app.listen(config.server.port, config.server.host);
   await new Promise<void>((resolve, reject) => {

@@ -5,27 +5,19 @@
  */
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type Koa from 'koa';
-import { BadRequestError, ForbiddenError } from '../errors.js';
+import { BadRequestError } from '../errors.js';
+import { staffOnly } from '../http/staff.js';
 import { parseOrThrow } from '../validation.js';
 import type { Catalogue } from './catalogue.js';
 import { Id } from './schema.js';
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
 export function catalogueRoutes(catalogue: Catalogue, opts: { staffKey: string; maxBodyBytes: number }): Router {
   const router = new Router({ prefix: '/api' });
-  const staffOnly: Koa.Middleware = async (ctx, next) => {
-    const allowed = opts.staffKey
-      ? ctx.get('Authorization') === `Bearer ${opts.staffKey}`
-      : LOOPBACK.test(ctx.request.socket.remoteAddress ?? '');
-    if (!allowed) throw new ForbiddenError(opts.staffKey ? 'a valid staff key is required (Authorization: Bearer …)' : 'catalogue writes are accepted from this machine only until a staff key is configured');
-    await next();
-  };
+  const staff = staffOnly(opts.staffKey);
   const body = bodyParser({ enableTypes: ['json'], jsonLimit: opts.maxBodyBytes, encoding: 'utf-8' });
 
   const put = (path: string, route: string, write: (input: Record<string, unknown>) => unknown) =>
-    router.put(path, staffOnly, body, async (ctx) => {
+    router.put(path, staff, body, async (ctx) => {
       ctx.state.route = route;
       const id = parseOrThrow(Id, ctx.params.id, 'identifier');
       if (!ctx.is('application/json')) throw new BadRequestError('invalid_body', 'send the record as JSON (Content-Type: application/json)');

@@ -4,31 +4,9 @@
  * layer turns it into Web Annotations.
  */
 import { XMLParser } from 'fast-xml-parser';
+import type { Box, OcrLine, OcrPage } from '../storage/layout.js';
 
-export interface Box {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
-
-export interface OcrWord extends Box {
-  readonly text: string;
-  /** Word confidence 0–1 (ALTO WC). */
-  readonly confidence: number | null;
-}
-
-export interface OcrLine extends Box {
-  readonly text: string;
-  readonly words: readonly OcrWord[];
-}
-
-export interface OcrPage {
-  readonly width: number;
-  readonly height: number;
-  readonly language: string;
-  readonly lines: readonly OcrLine[];
-}
+export type { OcrPage };
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['TextLine', 'String', 'TextBlock', 'ComposedBlock', 'Page'].includes(name) });
 

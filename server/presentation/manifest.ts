@@ -15,8 +15,8 @@ import type { PresentationUris } from './uris.js';
 export type Json = Record<string, unknown>;
 
 export interface ManifestHooks {
-  /** AnnotationPage references for a canvas (OCR, comments): `[{ id, type: 'AnnotationPage' }]`. */
-  canvasAnnotations?(item: Item, canvas: Canvas): Json[];
+  /** What a canvas links to beyond its image: AnnotationPage references (OCR…) and `seeAlso` (ALTO…). */
+  canvasExtras?(item: Item, canvas: Canvas, uris: PresentationUris): { annotations?: Json[]; seeAlso?: Json[] };
   /** Services of the manifest (e.g. IIIF Content Search). */
   services?(item: Item): Json[];
 }
@@ -147,11 +147,12 @@ export function buildManifest(item: Item, ctx: ManifestContext): Json {
   if (item.structures.length > 0) json.structures = ranges(item, uris, item.structures);
   const services = ctx.hooks?.services?.(item) ?? [];
   if (services.length > 0) json.service = services;
-  if (ctx.hooks?.canvasAnnotations) {
+  if (ctx.hooks?.canvasExtras) {
     const canvases = json.items as Json[];
     item.canvases.forEach((c, i) => {
-      const pages = ctx.hooks!.canvasAnnotations!(item, c);
-      if (pages.length > 0) canvases[i]!.annotations = pages;
+      const extras = ctx.hooks!.canvasExtras!(item, c, uris);
+      if (extras.annotations?.length) canvases[i]!.annotations = extras.annotations;
+      if (extras.seeAlso?.length) canvases[i]!.seeAlso = extras.seeAlso;
     });
   }
   return json;

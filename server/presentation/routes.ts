@@ -12,6 +12,7 @@ import { CONTEXT_P2 } from './v2.js';
 import type { CollectionRef, Document, PresentationService, PresentationVersion } from './service.js';
 
 const CONTEXT_P3 = 'http://iiif.io/api/presentation/3/context.json';
+const OcrParams = z.object({ id: Id, n: z.coerce.number().int().min(1), granularity: z.enum(['line', 'word']) });
 const Page = z.object({ page: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
 export interface PresentationRoutesOptions {
@@ -44,6 +45,13 @@ export function presentationRoutes(service: PresentationService, opts: Presentat
       const version = versionOf(ctx, pathVersion);
       send(ctx, version, service.manifest(id, opts.baseUrl(ctx), version));
     });
+    if (pathVersion === 3) {
+      router.get('/3/items/:id/canvas/:n/ocr/:granularity', (ctx) => {
+        ctx.state.route = 'presentation3_ocr';
+        const { id, n, granularity } = parseOrThrow(OcrParams, ctx.params, 'path');
+        send(ctx, 3, service.ocrPage(id, n, granularity, opts.baseUrl(ctx)));
+      });
+    }
     const collectionRoute = (path: string, ref: (ctx: Koa.Context) => CollectionRef) =>
       router.get(`/${pathVersion}${path}`, (ctx) => {
         ctx.state.route = `presentation${pathVersion}_collection`;

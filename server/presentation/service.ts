@@ -5,7 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Catalogue } from '../catalogue/catalogue.js';
+import { NotFoundError } from '../errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { collection, libraryCollection, topCollection } from './collections.js';
+import { canvasOf, ocrAnnotationPage, readOcr, type Granularity } from './ocr-annotations.js';
 import { buildManifest, type Json, type ManifestHooks } from './manifest.js';
 import { presentationUris } from './uris.js';
 import { collectionToV2, manifestToV2 } from './v2.js';
@@ -29,8 +32,17 @@ export class PresentationService {
 
   constructor(
     private readonly catalogue: Catalogue,
-    private readonly opts: { pageSize: number; hooks?: ManifestHooks; maxCached?: number },
+    private readonly opts: { pageSize: number; hooks?: ManifestHooks; maxCached?: number; store?: BlobStore },
   ) {}
+
+  /** The OCR of a page as an AnnotationPage. @throws NotFoundError (no item, page or OCR) */
+  ocrPage(itemId: string, n: number, granularity: Granularity, base: string): Document {
+    const item = this.catalogue.getItem(itemId);
+    const canvas = canvasOf(item, n);
+    const page = this.opts.store ? readOcr(this.opts.store, canvas.image) : null;
+    if (!page) throw new NotFoundError(`page ${n} of "${itemId}" has no recognised text`, 'no_ocr');
+    return document(ocrAnnotationPage(presentationUris(base), item, canvas, page, granularity));
+  }
 
   /** @throws NotFoundError */
   manifest(itemId: string, base: string, version: PresentationVersion): Document {

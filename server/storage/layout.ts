@@ -49,3 +49,30 @@ export const ocrKeys = (imageId: string) => ({
 export const itemKeys = (itemId: string) => ({
   original: (ext: string) => `items/${itemId}/original.${ext}`,
 });
+
+/** What OCR found on a page (stored at ocrKeys(imageId).lines), in canvas pixels. */
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+export interface OcrWord extends Box {
+  readonly text: string;
+  /** Word confidence 0–1 (ALTO WC). */
+  readonly confidence: number | null;
+}
+
+export interface OcrLine extends Box {
+  readonly text: string;
+  readonly words: readonly OcrWord[];
+}
+
+export interface OcrPage {
+  readonly width: number;
+  readonly height: number;
+  readonly language: string;
+  readonly lines: readonly OcrLine[];
+}
+

@@ -12,6 +12,8 @@ import { setValidators } from '../http/caching.js';
 import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
 import { presentationUris } from '../presentation/uris.js';
+import { canvasOf } from '../presentation/ocr-annotations.js';
+import { ocrKeys } from '../storage/layout.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { parseOrThrow } from '../validation.js';
 import type { Lang } from './html.js';
@@ -72,6 +74,16 @@ export function webRoutes(deps: WebDeps): Router {
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.type = 'application/xml; charset=utf-8';
     ctx.body = dublinCore(item, deps.catalogue.getLibrary(item.library), presentationUris(deps.baseUrl(ctx)));
+  });
+  router.get('/items/:id/canvas/:n/alto.xml', async (ctx) => {
+    ctx.state.route = 'web_alto';
+    const item = deps.catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    const { n } = parseOrThrow(z.object({ n: z.coerce.number().int().min(1) }), ctx.params, 'page');
+    const key = ocrKeys(canvasOf(item, n).image).alto;
+    if (!(await deps.store.stat(key))) throw new NotFoundError(`page ${n} of "${item.id}" has no recognised text`, 'no_ocr');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.type = 'application/xml; charset=utf-8';
+    ctx.body = await deps.store.read(key);
   });
   router.get('/items/:id/pdf', async (ctx) => {
     ctx.state.route = 'web_pdf';
