@@ -6,11 +6,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { buildDeps, createLogger, createStore, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
-import { AppError, ConfigError } from './errors.js';
+import { AppError, ConfigError, NotFoundError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
 import { showProgress } from './ingest/cli-progress.js';
 import { readMetadata } from './ingest/metadata.js';
 import { planSources } from './ingest/sources.js';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from './main.js';
 
@@ -83,6 +84,7 @@ program
       if (input && o.collection) {
         deps.catalogue.getCollection(o.collection);
         const source = path.resolve(input);
+        if (!existsSync(source)) throw new NotFoundError(`${input}: no such file or folder`);
         const metadata = o.metadata ? { items: await readMetadata(o.metadata) } : null;
         const existing = deps.jobs.findUnfinished(source, o.collection);
         if (!existing) jobIds.push(deps.jobs.create(source, o.collection, metadata));
