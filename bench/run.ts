@@ -23,7 +23,7 @@ import { cpuMs, rss, startIipsrv, startIiifProcessor, startVankho, type RunningS
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const SOURCE = data('large', 'ndl_mosaic_12800x9600_q85.jpg');
-const APT = 'apt-get install -y iipimage-server lighttpd wrk';
+const APT = 'apt-get install -y iipimage-server lighttpd wrk libvips-tools';
 
 interface Measure {
   server: string;
@@ -112,7 +112,7 @@ async function measure(server: RunningServer, scenario: string, urlFile: string,
 }
 
 function checkTools(): void {
-  const missing = ['wrk', 'lighttpd'].filter((t) => {
+  const missing = ['wrk', 'lighttpd', 'vips', 'tesseract'].filter((t) => {
     try {
       execFileSync('which', [t]);
       return false;
