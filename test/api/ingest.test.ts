@@ -5,6 +5,7 @@
  * with progress events. Real Tesseract, real ClamAV (with our own EICAR signature), real SQLite.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -173,6 +174,21 @@ describe('vankho ingest: PDFs and multi-page TIFFs', () => {
   });
 });
 
+describe('vankho ingest at a terminal', () => {
+  it('draws progress bars for items and pages', async () => {
+    const folder = path.join(work, 'tty');
+    await mkdir(folder);
+    await copyFile(data('manuscripts', '2544473_03.jpg'), path.join(folder, '1.jpg'));
+    // util-linux `script` runs the CLI on a pseudo-terminal, as a librarian's shell would.
+    const command = [process.execPath, '--import', 'tsx', path.join(projectRoot, 'server', 'cli.ts'), 'ingest', folder, '--collection', 'so-hoa'].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: projectRoot, env: { ...process.env, ...env } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    assert.match(out, /Tài liệu \/ items \[█+\] 1\/1/);
+    assert.match(out, /Trang \/ pages +\[█+\] 1\/1/);
+  });
+});
+
 describe('vankho ingest: bad files', () => {
   it('quarantines hostile and infected files with their reason; the rest of the batch goes on', async () => {
     const folder = path.join(work, 'lo-hong');
@@ -201,6 +217,15 @@ describe('vankho ingest: bad files', () => {
     const out = await ingest([tree, '--collection', 'so-hoa', '--metadata', path.join(work, 'sai.json')]);
     assert.match(out.stdout, /a: failed — invalid metadata of a: description\.rights: must be a rightsstatements\.org or creativecommons\.org URI/);
     assert.match(out.stdout, /sach-b: done/);
+  });
+
+  it('refuses a PDF over the page limit before doing any work', async () => {
+    const copy = path.join(work, 'qua-dai.pdf');
+    await copyFile(data('pdf', 'ndl_3508165_sanpo-shojo_5pages.pdf'), copy);
+    const out = await runCli(['ingest', copy, '--collection', 'so-hoa'], { ...env, VANKHO_INGEST_MAX_PDF_PAGES: '4' });
+    assert.equal(out.code, 1);
+    assert.match(out.stdout, /failed — qua-dai\.pdf: 5 pages is over the limit of 4 \(ingest\.maxPdfPages\)/);
+    assert.throws(() => srv.deps.catalogue.getItem('qua-dai'));
   });
 
   it('says what is wrong with the command itself', async () => {
