@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { open, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -138,17 +138,19 @@ export class IngestPipeline {
     const description = { title: { vi: name }, languages: ['vi'], rights: this.deps.options.defaultRights, ...(m?.description ?? {}) };
     const record = parseOrThrow(ItemSchema, { id: item.itemId, collection, kind: m?.kind ?? 'book', accessLevel: m?.accessLevel ?? 'public', description, canvases: [{ image: 'placeholder' }] }, `metadata of ${name}`);
 
+    // A PDF or TIFF is one document file; anything else is a folder of page files.
+    const documentType = await this.documentType(item.source);
+    const documentFile = documentType ? item.source : null;
     // The same input twice is not ingested twice.
-    const sourceSha = await this.sourceSha(item.source, item.pages.map((p) => p.source));
+    const sourceSha = await this.sourceSha(documentFile, item.pages.map((p) => p.source));
     const already = jobs.ingestedAs(sourceSha);
     if (already && already !== item.itemId && this.exists(already)) {
       jobs.setItem(jobId, item.position, 'duplicate', `already ingested as item "${already}"`);
       return;
     }
 
-    const documentFile = (await this.isDocument(item.source)) ? item.source : null;
     if (documentFile && this.deps.scanner) await this.screen(jobId, item.position, documentFile, item.pages.map((p) => p.position));
-    const sharedMaster = documentFile ? itemKeys(item.itemId).original(EXTENSION[detectType(await readHead(documentFile))!]) : undefined;
+    const sharedMaster = documentType ? itemKeys(item.itemId).original(EXTENSION[documentType]) : undefined;
     if (documentFile && sharedMaster && !(await store.stat(sharedMaster))) await store.putFile(sharedMaster, documentFile);
 
     const settings = ocrSettings(record.description);
@@ -212,21 +214,16 @@ export class IngestPipeline {
     }
   }
 
-  private async isDocument(source: string): Promise<boolean> {
-    const fh = await open(source, 'r').catch(() => null);
-    if (!fh) return false;
-    try {
-      if (!(await fh.stat()).isFile()) return false;
-    } finally {
-      await fh.close();
-    }
+  /** `pdf` or `tiff` when the source is such a file (one document); null for a folder or an image. */
+  private async documentType(source: string): Promise<'pdf' | 'tiff' | null> {
+    if (!(await stat(source).catch(() => null))?.isFile()) return null;
     const type = detectType(await readHead(source));
-    return type === 'pdf' || type === 'tiff';
+    return type === 'pdf' || type === 'tiff' ? type : null;
   }
 
-  /** sha256 of the input file, or of its pages' hashes in order for a folder. */
-  private async sourceSha(source: string, pages: string[]): Promise<string> {
-    if (await this.isDocument(source)) return sha256File(source);
+  /** sha256 of the document file, or of a folder's page files' hashes in order. */
+  private async sourceSha(documentFile: string | null, pages: string[]): Promise<string> {
+    if (documentFile) return sha256File(documentFile);
     const hash = createHash('sha256');
     for (const p of pages) hash.update(`${await sha256File(parsePageSource(p).file).catch(() => 'unreadable')}\n`);
     return hash.digest('hex');
