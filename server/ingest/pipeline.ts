@@ -151,7 +151,8 @@ export class IngestPipeline {
 
     if (documentFile && this.deps.scanner) await this.screen(jobId, item.position, documentFile, item.pages.map((p) => p.position));
     const sharedMaster = documentType ? itemKeys(item.itemId).original(EXTENSION[documentType]) : undefined;
-    if (documentFile && sharedMaster && !(await store.stat(sharedMaster))) await store.putFile(sharedMaster, documentFile);
+    // The document is kept once, as the item's original (its pages' images point at it).
+    if (sharedMaster && !(await store.stat(sharedMaster))) await store.putFile(sharedMaster, item.source);
 
     const settings = ocrSettings(record.description);
     let pdfPages: Promise<(Buffer | null)[]> | undefined;
