@@ -3,11 +3,10 @@
  * pyramid are read once and kept (keyed by the file's size and mtime), so a tile request costs a
  * stat, not a parse. Throws NotFoundError for an identifier we do not hold.
  */
-import { open } from 'node:fs/promises';
 import { NotFoundError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { imageKeys } from '../storage/layout.js';
-import { hasCopyableJpegTiles, readTiffDirectories, type TiffDirectory } from '../storage/tiff.js';
+import { hasCopyableJpegTiles, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
 import type { SourceInfo } from './plan.js';
 
 export interface StoredImage {
@@ -52,9 +51,7 @@ export class PyramidImageSource implements ImageSource {
     if (cached?.version === version) return cached;
 
     const path = this.store.localPath(keys.pyramid);
-    const fh = await open(path, 'r');
-    const dirs = await readTiffDirectories(fh).finally(() => fh.close());
-    const levels = pyramidLevels(dirs);
+    const levels = pyramidLevels(await readTiffFile(path));
     const image: StoredImage = {
       id,
       path,

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { ItemSchema } from '../catalogue/schema.js';
 import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { SearchIndex } from '../search/index.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { sha256File } from '../storage/hash.js';
 import { imageKeys, itemKeys, ocrKeys, type ImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import { parseAlto, pageText, type OcrPage } from './alto.js';
@@ -68,12 +68,6 @@ export interface ProgressEvent {
 
 interface JobMetadata {
   readonly items?: ItemMetadata[];
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

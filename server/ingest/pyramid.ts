@@ -6,15 +6,14 @@
  * checks on size and header (no decoding) → pyramid decoded into a temp file → renamed into place
  * → master copied → record written last (its presence marks the image complete).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { IMAGE_ID_RULE, imageKeys, isValidImageId, type ImageRecord } from '../storage/layout.js';
-import { readTiffDirectories, TiffFormatError } from '../storage/tiff.js';
+import { sha256File } from '../storage/hash.js';
+import { pageIndexes, readTiffFile, TiffFormatError } from '../storage/tiff.js';
 import { describeUnknown, detectType, EXTENSION, readHead, type DetectedType } from './detect.js';
 
 export interface PyramidOptions {
@@ -47,23 +46,12 @@ function refuse(file: string, code: string, why: string): never {
   throw new InvalidInputError(code, `${path.basename(file)}: ${why}`);
 }
 
-async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Indexes (as sharp's `page`) of the real pages: reduced-resolution IFDs of a pyramid are skipped. */
 async function tiffPages(file: string): Promise<number[]> {
-  const fh = await open(file, 'r');
   try {
-    const dirs = await readTiffDirectories(fh);
-    return dirs.flatMap((d, i) => ((d.subfileType & 1) === 1 ? [] : [i]));
+    return pageIndexes(await readTiffFile(file));
   } catch (err) {
     if (err instanceof TiffFormatError) refuse(file, 'corrupt_file', `damaged TIFF: ${err.message}`);
     throw err;
-  } finally {
-    await fh.close();
   }
 }
 
@@ -142,7 +130,7 @@ export async function addImage(
       if (await store.stat(imageKeys(id).record)) throw new ConflictError(`image "${id}" already exists (use --replace)`);
     }
   }
-  const digest = await sha256(file);
+  const digest = await sha256File(file);
   // All pages are decoded before anything becomes visible: a bad page 3 leaves no record behind.
   for (const [i, page] of pages.entries()) await buildPyramid(store, file, page, imageKeys(ids[i]!).pyramid, opts);
   // A multi-page master is kept once, beside its first page.
@@ -151,8 +139,7 @@ export async function addImage(
   const records: ImageRecord[] = [];
   for (const id of ids) {
     const keys = imageKeys(id);
-    const fh = await open(store.localPath(keys.pyramid), 'r');
-    const levels = await readTiffDirectories(fh).finally(() => fh.close());
+    const levels = await readTiffFile(store.localPath(keys.pyramid));
     const record: ImageRecord = {
       id,
       width: levels[0]!.width,

@@ -6,11 +6,11 @@
  * - a single image → one item of one page.
  * Page sources are strings kept in the job: `file:PATH`, `tiff:PATH#INDEX`, `pdf:PATH#PAGE`.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { readTiffDirectories } from '../storage/tiff.js';
+import { pageIndexes, readTiffFile } from '../storage/tiff.js';
 import { detectType, readHead } from './detect.js';
 import { idFromFileName } from './pyramid.js';
 
@@ -42,14 +42,8 @@ async function pdfPageCount(file: string, maxPages: number): Promise<number> {
 }
 
 async function tiffPageIndexes(file: string): Promise<number[]> {
-  const fh = await open(file, 'r');
-  try {
-    return (await readTiffDirectories(fh)).flatMap((d, i) => ((d.subfileType & 1) === 1 ? [] : [i]));
-  } catch {
-    return [0]; // a damaged TIFF is refused, with its reason, when its page is added
-  } finally {
-    await fh.close();
-  }
+  // A damaged TIFF is refused, with its reason, when its page is added.
+  return readTiffFile(file).then(pageIndexes, () => [0]);
 }
 
 /** Page sources of one file: PDF and multi-page TIFF expand, anything else is one page. */

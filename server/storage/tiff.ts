@@ -3,7 +3,7 @@
  * and copy a stored JPEG tile out of the file without decoding it, as IIPImage does.
  * It never trusts the file: IFD loops, counts that run past the end and unknown types are refused.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export interface TiffDirectory {
   readonly width: number;
@@ -192,4 +192,19 @@ export async function readJpegTile(fh: FileHandle, d: TiffDirectory, col: number
   if (tables && tables.length > 4) parts.push(tables.subarray(2, tables.length - 2));
   parts.push(tile.subarray(2));
   return Buffer.concat(parts);
+}
+
+/** Reads the directories of the TIFF at `path` (opened and closed here). */
+export async function readTiffFile(path: string): Promise<TiffDirectory[]> {
+  const fh = await open(path, 'r');
+  try {
+    return await readTiffDirectories(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Indexes (as sharp's `page`) of the real pages: reduced-resolution directories of a pyramid are not pages. */
+export function pageIndexes(dirs: readonly TiffDirectory[]): number[] {
+  return dirs.flatMap((d, i) => ((d.subfileType & 1) === 1 ? [] : [i]));
 }
