@@ -3,8 +3,8 @@
  * request parameter, then HTTP behaviour. Pixels are checked against the validator's test image
  * (10×10 squares of 100 px, each a known colour).
  */
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { assert } from 'chai';
+import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
 import { body, colourDistance, pixels, type Pixels } from '../helpers/pixels.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -23,7 +23,7 @@ const square = (col: number, row: number) => original.at(col * 100 + 50, row * 1
 async function image(path: string): Promise<{ res: Response; buf: Buffer; px: Pixels }> {
   const res = await srv.get(path);
   const buf = await body(res);
-  assert.equal(res.status, 200, `${path}: ${buf.toString().slice(0, 200)}`);
+  assert.strictEqual(res.status, 200, `${path}: ${buf.toString().slice(0, 200)}`);
   return { res, buf, px: await pixels(buf) };
 }
 
@@ -31,266 +31,268 @@ function near(actual: number[], expected: number[], what: string) {
   assert.ok(colourDistance(actual, expected) <= TOLERANCE, `${what}: got ${actual}, expected ${expected}`);
 }
 
-before(async () => {
-  srv = await startTestServer();
-  await srv.add(validatorImage(), VALIDATOR_ID);
-  await srv.add(data('manuscripts', '2568591_15.jpg'), 'karakuri');
-  original = await pixels(validatorImage());
-});
-after(() => srv.close());
+describe('IIIF Image API', () => {
+  before(async () => {
+    srv = await startTestServer();
+    await srv.add(validatorImage(), VALIDATOR_ID);
+    await srv.add(data('manuscripts', '2568591_15.jpg'), 'karakuri');
+    original = await pixels(validatorImage());
+  });
+  after(() => srv.close());
 
-describe('base URI and image information', () => {
-  it('redirects the base URI to info.json with 303', async () => {
-    const res = await srv.get(V);
-    assert.equal(res.status, 303);
-    assert.equal(res.headers.get('location'), `${srv.url}${V}/info.json`);
+  describe('base URI and image information', () => {
+    it('redirects the base URI to info.json with 303', async () => {
+      const res = await srv.get(V);
+      assert.strictEqual(res.status, 303);
+      assert.strictEqual(res.headers.get('location'), `${srv.url}${V}/info.json`);
+    });
+
+    it('describes the image in 3.0 form', async () => {
+      const res = await srv.get(`${V}/info.json`);
+      assert.strictEqual(res.status, 200);
+      assert.strictEqual(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.strictEqual(res.headers.get('access-control-allow-origin'), '*');
+      const info = (await res.json()) as Record<string, any>;
+      assert.strictEqual(info['@context'], 'http://iiif.io/api/image/3/context.json');
+      assert.strictEqual(info.id, `${srv.url}${V}`);
+      assert.strictEqual(info.type, 'ImageService3');
+      assert.strictEqual(info.protocol, 'http://iiif.io/api/image');
+      assert.strictEqual(info.profile, 'level2');
+      assert.deepEqual([info.width, info.height], [1000, 1000]);
+      assert.deepEqual(info.tiles, [{ width: 256, height: 256, scaleFactors: [1, 2, 4] }]);
+      assert.deepEqual(info.sizes, [{ width: 250, height: 250 }, { width: 500, height: 500 }]);
+      assert.deepEqual([info.maxWidth, info.maxHeight, info.maxArea], [10000, 10000, 50000000]);
+      assert.deepEqual(info.extraFormats, ['webp', 'tif', 'gif']);
+      assert.deepEqual(info.extraQualities, ['color', 'gray', 'bitonal']);
+      assert.deepEqual(info.preferredFormats, ['jpg']);
+      for (const f of ['mirroring', 'rotationArbitrary', 'sizeUpscaling', 'canonicalLinkHeader', 'baseUriRedirect']) {
+        assert.ok(info.extraFeatures.includes(f), f);
+      }
+    });
+
+    it('answers JSON-LD with the 3.0 context profile when asked (3.0 §6.1)', async () => {
+      const res = await srv.get(`${V}/info.json`, { headers: { Accept: 'application/ld+json' } });
+      assert.strictEqual(res.headers.get('content-type'), 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"');
+    });
+
+    it('describes the image in 2.1 form', async () => {
+      const res = await srv.get(`${V2}/info.json`);
+      assert.strictEqual(res.status, 200);
+      assert.match(res.headers.get('link') ?? '', /<http:\/\/iiif.io\/api\/image\/2\/context.json>;rel="http:\/\/www.w3.org\/ns\/json-ld#context"/);
+      const info = (await res.json()) as Record<string, any>;
+      assert.strictEqual(info['@context'], 'http://iiif.io/api/image/2/context.json');
+      assert.strictEqual(info['@id'], `${srv.url}${V2}`);
+      assert.strictEqual(info.profile[0], 'http://iiif.io/api/image/2/level2.json');
+      assert.deepEqual(info.profile[1].formats, ['jpg', 'png', 'webp', 'tif', 'gif']);
+      assert.ok(info.profile[1].supports.includes('mirroring'));
+      assert.strictEqual(info.profile[1].maxArea, 50000000);
+      assert.deepEqual(info.tiles[0].scaleFactors, [1, 2, 4]);
+    });
+
+    it('uses the configured public base URL in ids', async () => {
+      const other = await startTestServer({ server: { host: '127.0.0.1', port: 0, publicBaseUrl: 'https://thuvien.example.vn', trustProxy: false } });
+      try {
+        await other.add(validatorImage(), VALIDATOR_ID);
+        const info = (await (await other.get(`${V}/info.json`)).json()) as { id: string };
+        assert.strictEqual(info.id, `https://thuvien.example.vn${V}`);
+      } finally {
+        await other.close();
+      }
+    });
   });
 
-  it('describes the image in 3.0 form', async () => {
-    const res = await srv.get(`${V}/info.json`);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
-    assert.equal(res.headers.get('access-control-allow-origin'), '*');
-    const info = (await res.json()) as Record<string, any>;
-    assert.equal(info['@context'], 'http://iiif.io/api/image/3/context.json');
-    assert.equal(info.id, `${srv.url}${V}`);
-    assert.equal(info.type, 'ImageService3');
-    assert.equal(info.protocol, 'http://iiif.io/api/image');
-    assert.equal(info.profile, 'level2');
-    assert.deepEqual([info.width, info.height], [1000, 1000]);
-    assert.deepEqual(info.tiles, [{ width: 256, height: 256, scaleFactors: [1, 2, 4] }]);
-    assert.deepEqual(info.sizes, [{ width: 250, height: 250 }, { width: 500, height: 500 }]);
-    assert.deepEqual([info.maxWidth, info.maxHeight, info.maxArea], [10000, 10000, 50000000]);
-    assert.deepEqual(info.extraFormats, ['webp', 'tif', 'gif']);
-    assert.deepEqual(info.extraQualities, ['color', 'gray', 'bitonal']);
-    assert.deepEqual(info.preferredFormats, ['jpg']);
-    for (const f of ['mirroring', 'rotationArbitrary', 'sizeUpscaling', 'canonicalLinkHeader', 'baseUriRedirect']) {
-      assert.ok(info.extraFeatures.includes(f), f);
+  describe('region', () => {
+    it('crops x,y,w,h to the right pixels', async () => {
+      const { px } = await image(`${V}/200,300,200,100/max/0/default.png`);
+      assert.deepEqual([px.width, px.height], [200, 100]);
+      near(px.at(50, 50), square(2, 3), 'left half = square (2,3)');
+      near(px.at(150, 50), square(3, 3), 'right half = square (3,3)');
+    });
+
+    it('crops percentages', async () => {
+      const { px } = await image(`${V}/pct:90,90,10,10/max/0/default.png`);
+      assert.deepEqual([px.width, px.height], [100, 100]);
+      near(px.at(50, 50), square(9, 9), 'bottom-right square');
+    });
+
+    it('clips a region that runs off the image', async () => {
+      const { px } = await image(`${V}/950,950,500,500/max/0/default.png`);
+      assert.deepEqual([px.width, px.height], [50, 50]);
+      near(px.at(25, 25), square(9, 9), 'clipped corner');
+    });
+
+    it('serves square and full', async () => {
+      assert.deepEqual([(await image(`${V}/square/max/0/default.jpg`)).px.width], [1000]);
+      const { px } = await image(`${V}/full/100,/0/default.png`);
+      assert.deepEqual([px.width, px.height], [100, 100]);
+      near(px.at(5, 5), square(0, 0), 'scaled top-left');
+    });
+  });
+
+  describe('size', () => {
+    const cases: [string, number, number][] = [
+      ['max', 1000, 1000],
+      ['250,', 250, 250],
+      [',125', 125, 125],
+      ['pct:25', 250, 250],
+      ['300,200', 300, 200],
+      ['!300,200', 200, 200],
+      ['^1200,', 1200, 1200],
+      ['^pct:150', 1500, 1500],
+      ['^!2000,1500', 1500, 1500],
+    ];
+    for (const [size, w, h] of cases) {
+      it(`${size} → ${w}×${h}`, async () => {
+        const { px } = await image(`${V}/full/${size}/0/default.jpg`);
+        assert.deepEqual([px.width, px.height], [w, h]);
+      });
+    }
+
+    it('!w,h keeps the aspect ratio within one pixel', async () => {
+      const { px } = await image(`${V}/0,0,1000,300/!333,333/0/default.jpg`);
+      assert.strictEqual(px.width, 333);
+      assert.ok(Math.abs(px.height - (333 * 300) / 1000) <= 1, `${px.height}`);
+    });
+
+    it('refuses upscaling without ^ (3.0) with the reason', async () => {
+      const res = await srv.get(`${V}/full/1200,/0/default.jpg`);
+      assert.strictEqual(res.status, 400);
+      assert.match(await res.text(), /prefix the size with \^/);
+    });
+
+    it('2.1 size forms, including full and upscaling', async () => {
+      assert.strictEqual((await image(`${V2}/full/full/0/default.jpg`)).px.width, 1000);
+      assert.strictEqual((await image(`${V2}/full/1200,/0/default.jpg`)).px.width, 1200);
+      assert.strictEqual((await image(`${V2}/full/!100,50/0/default.jpg`)).px.height, 50);
+    });
+  });
+
+  describe('rotation and mirroring', () => {
+    it('90° puts the bottom-left square at the top-left', async () => {
+      const { px } = await image(`${V}/full/500,/90/default.png`);
+      near(px.at(10, 10), square(0, 9), 'top-left after 90°');
+      near(px.at(490, 10), square(0, 0), 'top-right after 90°');
+    });
+
+    it('180° and 270°', async () => {
+      near((await image(`${V}/full/500,/180/default.png`)).px.at(10, 10), square(9, 9), '180');
+      near((await image(`${V}/full/500,/270/default.png`)).px.at(10, 10), square(9, 0), '270');
+    });
+
+    it('!0 mirrors left to right; !90 mirrors, then rotates', async () => {
+      near((await image(`${V}/full/500,/!0/default.png`)).px.at(10, 10), square(9, 0), 'mirrored');
+      near((await image(`${V}/full/500,/!90/default.png`)).px.at(10, 10), square(9, 9), 'mirrored then 90');
+    });
+
+    it('an arbitrary angle grows the canvas and leaves the corners transparent in PNG', async () => {
+      const { px } = await image(`${V}/400,400,100,100/max/45/default.png`);
+      assert.ok(px.width >= 141 && px.width <= 142, `${px.width}`);
+      assert.strictEqual(px.channels, 4);
+      assert.strictEqual(px.at(0, 0)[3], 0, 'corner is transparent');
+      near(px.at(Math.floor(px.width / 2), Math.floor(px.height / 2)), square(4, 4), 'centre is the square (4,4)');
+      assert.strictEqual(px.at(Math.floor(px.width / 2), Math.floor(px.height / 2))[3], 255);
+    });
+  });
+
+  describe('quality', () => {
+    it('gray has one channel', async () => {
+      const { buf } = await image(`${V}/full/200,/0/gray.jpg`);
+      assert.strictEqual((await sharp(buf).metadata()).channels, 1);
+    });
+
+    it('bitonal has only black and white', async () => {
+      const { px } = await image(`${V}/full/200,/0/bitonal.png`);
+      const seen = new Set<number>();
+      for (let y = 0; y < px.height; y += 3) for (let x = 0; x < px.width; x += 3) seen.add(px.at(x, y)[0]!);
+      assert.deepEqual([...seen].sort((a, b) => a - b), [0, 255]);
+    });
+
+    it('color and default give the same colours', async () => {
+      near((await image(`${V}/0,0,100,100/max/0/color.png`)).px.at(50, 50), square(0, 0), 'color');
+    });
+  });
+
+  describe('format', () => {
+    const magic: [string, string, number[]][] = [
+      ['jpg', 'image/jpeg', [0xff, 0xd8, 0xff]],
+      ['png', 'image/png', [0x89, 0x50, 0x4e, 0x47]],
+      ['webp', 'image/webp', [0x52, 0x49, 0x46, 0x46]],
+      ['tif', 'image/tiff', [0x49, 0x49, 0x2a, 0x00]],
+      ['gif', 'image/gif', [0x47, 0x49, 0x46, 0x38]],
+    ];
+    for (const [ext, type, bytes] of magic) {
+      it(`${ext}: ${type} with the right magic bytes, and the right picture`, async () => {
+        const { res, buf, px } = await image(`${V}/100,100,100,100/50,/0/default.${ext}`);
+        assert.strictEqual(res.headers.get('content-type'), type);
+        assert.deepEqual([...buf.subarray(0, bytes.length)], bytes);
+        assert.ok(colourDistance(px.at(25, 25), square(1, 1)) <= 30, `${ext}: ${px.at(25, 25)} vs ${square(1, 1)}`);
+      });
     }
   });
 
-  it('answers JSON-LD with the 3.0 context profile when asked (3.0 §6.1)', async () => {
-    const res = await srv.get(`${V}/info.json`, { headers: { Accept: 'application/ld+json' } });
-    assert.equal(res.headers.get('content-type'), 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"');
-  });
-
-  it('describes the image in 2.1 form', async () => {
-    const res = await srv.get(`${V2}/info.json`);
-    assert.equal(res.status, 200);
-    assert.match(res.headers.get('link') ?? '', /<http:\/\/iiif.io\/api\/image\/2\/context.json>;rel="http:\/\/www.w3.org\/ns\/json-ld#context"/);
-    const info = (await res.json()) as Record<string, any>;
-    assert.equal(info['@context'], 'http://iiif.io/api/image/2/context.json');
-    assert.equal(info['@id'], `${srv.url}${V2}`);
-    assert.equal(info.profile[0], 'http://iiif.io/api/image/2/level2.json');
-    assert.deepEqual(info.profile[1].formats, ['jpg', 'png', 'webp', 'tif', 'gif']);
-    assert.ok(info.profile[1].supports.includes('mirroring'));
-    assert.equal(info.profile[1].maxArea, 50000000);
-    assert.deepEqual(info.tiles[0].scaleFactors, [1, 2, 4]);
-  });
-
-  it('uses the configured public base URL in ids', async () => {
-    const other = await startTestServer({ server: { host: '127.0.0.1', port: 0, publicBaseUrl: 'https://thuvien.example.vn', trustProxy: false } });
-    try {
-      await other.add(validatorImage(), VALIDATOR_ID);
-      const info = (await (await other.get(`${V}/info.json`)).json()) as { id: string };
-      assert.equal(info.id, `https://thuvien.example.vn${V}`);
-    } finally {
-      await other.close();
-    }
-  });
-});
-
-describe('region', () => {
-  it('crops x,y,w,h to the right pixels', async () => {
-    const { px } = await image(`${V}/200,300,200,100/max/0/default.png`);
-    assert.deepEqual([px.width, px.height], [200, 100]);
-    near(px.at(50, 50), square(2, 3), 'left half = square (2,3)');
-    near(px.at(150, 50), square(3, 3), 'right half = square (3,3)');
-  });
-
-  it('crops percentages', async () => {
-    const { px } = await image(`${V}/pct:90,90,10,10/max/0/default.png`);
-    assert.deepEqual([px.width, px.height], [100, 100]);
-    near(px.at(50, 50), square(9, 9), 'bottom-right square');
-  });
-
-  it('clips a region that runs off the image', async () => {
-    const { px } = await image(`${V}/950,950,500,500/max/0/default.png`);
-    assert.deepEqual([px.width, px.height], [50, 50]);
-    near(px.at(25, 25), square(9, 9), 'clipped corner');
-  });
-
-  it('serves square and full', async () => {
-    assert.deepEqual([(await image(`${V}/square/max/0/default.jpg`)).px.width], [1000]);
-    const { px } = await image(`${V}/full/100,/0/default.png`);
-    assert.deepEqual([px.width, px.height], [100, 100]);
-    near(px.at(5, 5), square(0, 0), 'scaled top-left');
-  });
-});
-
-describe('size', () => {
-  const cases: [string, number, number][] = [
-    ['max', 1000, 1000],
-    ['250,', 250, 250],
-    [',125', 125, 125],
-    ['pct:25', 250, 250],
-    ['300,200', 300, 200],
-    ['!300,200', 200, 200],
-    ['^1200,', 1200, 1200],
-    ['^pct:150', 1500, 1500],
-    ['^!2000,1500', 1500, 1500],
-  ];
-  for (const [size, w, h] of cases) {
-    it(`${size} → ${w}×${h}`, async () => {
-      const { px } = await image(`${V}/full/${size}/0/default.jpg`);
-      assert.deepEqual([px.width, px.height], [w, h]);
+  describe('tiles from the pyramid', () => {
+    it('copies an aligned stored tile as stored (no re-encoding), showing the right region', async () => {
+      const { buf, px } = await image('/iiif/3/karakuri/512,256,256,256/256,/0/default.jpg');
+      assert.deepEqual([px.width, px.height], [256, 256]);
+      const decoded = (await sharp(buf).raw().toBuffer()) as Buffer;
+      // Exactly the stored pyramid pixels: a re-encode would have changed some of them.
+      const pyramid = srv.deps.store.localPath('images/karakuri/pyramid.tif');
+      const stored = await sharp(pyramid, { page: 0 }).extract({ left: 512, top: 256, width: 256, height: 256 }).raw().toBuffer();
+      assert.ok(decoded.equals(stored), 'tile pixels equal the stored tile');
+      // And the stored tile is that region of the scan (one JPEG generation away).
+      const scan = await sharp(data('manuscripts', '2568591_15.jpg')).extract({ left: 512, top: 256, width: 256, height: 256 }).raw().toBuffer();
+      let total = 0;
+      for (let i = 0; i < decoded.length; i++) total += Math.abs(decoded[i]! - scan[i]!);
+      assert.ok(total / decoded.length < 6, `mean abs error ${total / decoded.length}`);
+      const metrics = await (await srv.get('/metrics')).text();
+      assert.match(metrics, /vankho_image_responses_total\{outcome="tile_copy"\} [1-9]/);
     });
-  }
 
-  it('!w,h keeps the aspect ratio within one pixel', async () => {
-    const { px } = await image(`${V}/0,0,1000,300/!333,333/0/default.jpg`);
-    assert.equal(px.width, 333);
-    assert.ok(Math.abs(px.height - (333 * 300) / 1000) <= 1, `${px.height}`);
-  });
-
-  it('refuses upscaling without ^ (3.0) with the reason', async () => {
-    const res = await srv.get(`${V}/full/1200,/0/default.jpg`);
-    assert.equal(res.status, 400);
-    assert.match(await res.text(), /prefix the size with \^/);
-  });
-
-  it('2.1 size forms, including full and upscaling', async () => {
-    assert.equal((await image(`${V2}/full/full/0/default.jpg`)).px.width, 1000);
-    assert.equal((await image(`${V2}/full/1200,/0/default.jpg`)).px.width, 1200);
-    assert.equal((await image(`${V2}/full/!100,50/0/default.jpg`)).px.height, 50);
-  });
-});
-
-describe('rotation and mirroring', () => {
-  it('90° puts the bottom-left square at the top-left', async () => {
-    const { px } = await image(`${V}/full/500,/90/default.png`);
-    near(px.at(10, 10), square(0, 9), 'top-left after 90°');
-    near(px.at(490, 10), square(0, 0), 'top-right after 90°');
-  });
-
-  it('180° and 270°', async () => {
-    near((await image(`${V}/full/500,/180/default.png`)).px.at(10, 10), square(9, 9), '180');
-    near((await image(`${V}/full/500,/270/default.png`)).px.at(10, 10), square(9, 0), '270');
-  });
-
-  it('!0 mirrors left to right; !90 mirrors, then rotates', async () => {
-    near((await image(`${V}/full/500,/!0/default.png`)).px.at(10, 10), square(9, 0), 'mirrored');
-    near((await image(`${V}/full/500,/!90/default.png`)).px.at(10, 10), square(9, 9), 'mirrored then 90');
-  });
-
-  it('an arbitrary angle grows the canvas and leaves the corners transparent in PNG', async () => {
-    const { px } = await image(`${V}/400,400,100,100/max/45/default.png`);
-    assert.ok(px.width >= 141 && px.width <= 142, `${px.width}`);
-    assert.equal(px.channels, 4);
-    assert.equal(px.at(0, 0)[3], 0, 'corner is transparent');
-    near(px.at(Math.floor(px.width / 2), Math.floor(px.height / 2)), square(4, 4), 'centre is the square (4,4)');
-    assert.equal(px.at(Math.floor(px.width / 2), Math.floor(px.height / 2))[3], 255);
-  });
-});
-
-describe('quality', () => {
-  it('gray has one channel', async () => {
-    const { buf } = await image(`${V}/full/200,/0/gray.jpg`);
-    assert.equal((await sharp(buf).metadata()).channels, 1);
-  });
-
-  it('bitonal has only black and white', async () => {
-    const { px } = await image(`${V}/full/200,/0/bitonal.png`);
-    const seen = new Set<number>();
-    for (let y = 0; y < px.height; y += 3) for (let x = 0; x < px.width; x += 3) seen.add(px.at(x, y)[0]!);
-    assert.deepEqual([...seen].sort((a, b) => a - b), [0, 255]);
-  });
-
-  it('color and default give the same colours', async () => {
-    near((await image(`${V}/0,0,100,100/max/0/color.png`)).px.at(50, 50), square(0, 0), 'color');
-  });
-});
-
-describe('format', () => {
-  const magic: [string, string, number[]][] = [
-    ['jpg', 'image/jpeg', [0xff, 0xd8, 0xff]],
-    ['png', 'image/png', [0x89, 0x50, 0x4e, 0x47]],
-    ['webp', 'image/webp', [0x52, 0x49, 0x46, 0x46]],
-    ['tif', 'image/tiff', [0x49, 0x49, 0x2a, 0x00]],
-    ['gif', 'image/gif', [0x47, 0x49, 0x46, 0x38]],
-  ];
-  for (const [ext, type, bytes] of magic) {
-    it(`${ext}: ${type} with the right magic bytes, and the right picture`, async () => {
-      const { res, buf, px } = await image(`${V}/100,100,100,100/50,/0/default.${ext}`);
-      assert.equal(res.headers.get('content-type'), type);
-      assert.deepEqual([...buf.subarray(0, bytes.length)], bytes);
-      assert.ok(colourDistance(px.at(25, 25), square(1, 1)) <= 30, `${ext}: ${px.at(25, 25)} vs ${square(1, 1)}`);
+    it('serves edge tiles at the size IIIF clients compute (ceil), from the right level', async () => {
+      // 1600×1200 at scale factor 8: the last tile column starts at 1024 → 576 px → ceil(576/8) = 72.
+      const { px } = await image('/iiif/3/karakuri/1024,0,576,1200/72,/0/default.jpg');
+      assert.deepEqual([px.width, px.height], [72, 150]);
     });
-  }
-});
-
-describe('tiles from the pyramid', () => {
-  it('copies an aligned stored tile as stored (no re-encoding), showing the right region', async () => {
-    const { buf, px } = await image('/iiif/3/karakuri/512,256,256,256/256,/0/default.jpg');
-    assert.deepEqual([px.width, px.height], [256, 256]);
-    const decoded = (await sharp(buf).raw().toBuffer()) as Buffer;
-    // Exactly the stored pyramid pixels: a re-encode would have changed some of them.
-    const pyramid = srv.deps.store.localPath('images/karakuri/pyramid.tif');
-    const stored = await sharp(pyramid, { page: 0 }).extract({ left: 512, top: 256, width: 256, height: 256 }).raw().toBuffer();
-    assert.ok(decoded.equals(stored), 'tile pixels equal the stored tile');
-    // And the stored tile is that region of the scan (one JPEG generation away).
-    const scan = await sharp(data('manuscripts', '2568591_15.jpg')).extract({ left: 512, top: 256, width: 256, height: 256 }).raw().toBuffer();
-    let total = 0;
-    for (let i = 0; i < decoded.length; i++) total += Math.abs(decoded[i]! - scan[i]!);
-    assert.ok(total / decoded.length < 6, `mean abs error ${total / decoded.length}`);
-    const metrics = await (await srv.get('/metrics')).text();
-    assert.match(metrics, /vankho_image_responses_total\{outcome="tile_copy"\} [1-9]/);
   });
 
-  it('serves edge tiles at the size IIIF clients compute (ceil), from the right level', async () => {
-    // 1600×1200 at scale factor 8: the last tile column starts at 1024 → 576 px → ceil(576/8) = 72.
-    const { px } = await image('/iiif/3/karakuri/1024,0,576,1200/72,/0/default.jpg');
-    assert.deepEqual([px.width, px.height], [72, 150]);
-  });
-});
+  describe('HTTP behaviour', () => {
+    it('sends a canonical Link header, Cache-Control, ETag and Last-Modified', async () => {
+      const res = await srv.get(`${V}/0,0,1000,1000/1000,/0/color.jpg`);
+      assert.strictEqual(res.status, 200);
+      assert.strictEqual(res.headers.get('link'), `<${srv.url}${V}/full/max/0/color.jpg>;rel="canonical", <http://iiif.io/api/image/3/level2.json>;rel="profile"`);
+      assert.strictEqual(res.headers.get('cache-control'), 'public, max-age=86400');
+      assert.ok(res.headers.get('etag'));
+      assert.ok(res.headers.get('last-modified'));
+      assert.strictEqual(res.headers.get('access-control-allow-origin'), '*');
+      assert.strictEqual(res.headers.get('content-encoding'), null, 'images are not compressed again');
+    });
 
-describe('HTTP behaviour', () => {
-  it('sends a canonical Link header, Cache-Control, ETag and Last-Modified', async () => {
-    const res = await srv.get(`${V}/0,0,1000,1000/1000,/0/color.jpg`);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('link'), `<${srv.url}${V}/full/max/0/color.jpg>;rel="canonical", <http://iiif.io/api/image/3/level2.json>;rel="profile"`);
-    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
-    assert.ok(res.headers.get('etag'));
-    assert.ok(res.headers.get('last-modified'));
-    assert.equal(res.headers.get('access-control-allow-origin'), '*');
-    assert.equal(res.headers.get('content-encoding'), null, 'images are not compressed again');
-  });
+    it('answers 304 to a conditional request, by ETag and by date', async () => {
+      const path = `${V}/full/120,/0/default.jpg`;
+      const first = await srv.raw(path);
+      assert.strictEqual(first.status, 200);
+      const etag = String(first.headers.etag);
+      assert.strictEqual((await srv.raw(path, { 'If-None-Match': etag })).status, 304);
+      assert.strictEqual((await srv.raw(path, { 'If-Modified-Since': String(first.headers['last-modified']) })).status, 304);
+      // A client forcing a reload gets the image again.
+      assert.strictEqual((await srv.raw(path, { 'If-None-Match': etag, 'Cache-Control': 'no-cache' })).status, 200);
+      assert.strictEqual((await srv.raw(`${V}/full/121,/0/default.jpg`, { 'If-None-Match': etag })).status, 200);
+      const info = await srv.raw(`${V}/info.json`);
+      assert.strictEqual((await srv.raw(`${V}/info.json`, { 'If-None-Match': String(info.headers.etag) })).status, 304);
+    });
 
-  it('answers 304 to a conditional request, by ETag and by date', async () => {
-    const path = `${V}/full/120,/0/default.jpg`;
-    const first = await srv.raw(path);
-    assert.equal(first.status, 200);
-    const etag = String(first.headers.etag);
-    assert.equal((await srv.raw(path, { 'If-None-Match': etag })).status, 304);
-    assert.equal((await srv.raw(path, { 'If-Modified-Since': String(first.headers['last-modified']) })).status, 304);
-    // A client forcing a reload gets the image again.
-    assert.equal((await srv.raw(path, { 'If-None-Match': etag, 'Cache-Control': 'no-cache' })).status, 200);
-    assert.equal((await srv.raw(`${V}/full/121,/0/default.jpg`, { 'If-None-Match': etag })).status, 200);
-    const info = await srv.raw(`${V}/info.json`);
-    assert.equal((await srv.raw(`${V}/info.json`, { 'If-None-Match': String(info.headers.etag) })).status, 304);
-  });
+    it('answers a CORS preflight', async () => {
+      const res = await srv.get(`${V}/info.json`, { method: 'OPTIONS', headers: { Origin: 'https://partner.example', 'Access-Control-Request-Method': 'GET' } });
+      assert.strictEqual(res.status, 204);
+      assert.strictEqual(res.headers.get('access-control-allow-origin'), '*');
+    });
 
-  it('answers a CORS preflight', async () => {
-    const res = await srv.get(`${V}/info.json`, { method: 'OPTIONS', headers: { Origin: 'https://partner.example', 'Access-Control-Request-Method': 'GET' } });
-    assert.equal(res.status, 204);
-    assert.equal(res.headers.get('access-control-allow-origin'), '*');
-  });
-
-  it('serves a repeated rendered request from the derivative cache', async () => {
-    const path = `${V}/pct:10,10,30,30/217,/0/gray.png`;
-    const a = await body(await srv.get(path));
-    const b = await body(await srv.get(path));
-    assert.ok(a.equals(b));
-    assert.match(await (await srv.get('/metrics')).text(), /vankho_image_responses_total\{outcome="hit"\} [1-9]/);
+    it('serves a repeated rendered request from the derivative cache', async () => {
+      const path = `${V}/pct:10,10,30,30/217,/0/gray.png`;
+      const a = await body(await srv.get(path));
+      const b = await body(await srv.get(path));
+      assert.ok(a.equals(b));
+      assert.match(await (await srv.get('/metrics')).text(), /vankho_image_responses_total\{outcome="hit"\} [1-9]/);
+    });
   });
 });

@@ -3,10 +3,10 @@
  * (while pyramids are built, while pages are read by OCR), then resumed; the job completes with no
  * duplicate, no half-written file under a real name, and a catalogue consistent with storage.
  */
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
@@ -46,30 +46,30 @@ async function killWhen(args: string[], when: (stages: string[]) => boolean): Pr
     await sleep(15);
   }
   await exited;
-  assert.equal(child.signalCode, 'SIGKILL', `the ingest was killed (stages then: ${seen.join(',')})`);
+  assert.strictEqual(child.signalCode, 'SIGKILL', `the ingest was killed (stages then: ${seen.join(',')})`);
   return seen;
 }
 
-before(async () => {
-  srv = await startTestServer();
-  srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
-  srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Số hoá' } });
-  folder = path.join(await tempDir('vankho-crash-'), 'sach-bi-ngat');
-  await mkdir(folder);
-  const pages = [data('ocr', 'vi_print_02.jpg'), data('manuscripts', '2568591_15.jpg'), data('ocr', 'vi_print_01.png'), data('manuscripts', '2544473_03.jpg')];
-  for (const [i, p] of pages.entries()) await copyFile(p, path.join(folder, `${i + 1}${path.extname(p)}`));
-  // One page at a time, so that the kills land between well-defined steps.
-  env = { VANKHO_STORAGE_ROOT: srv.root, VANKHO_LOG_LEVEL: 'silent', VANKHO_INGEST_CONCURRENCY: '1' };
-});
-after(() => srv.close());
-
 describe('an ingest killed and resumed', () => {
+  before(async () => {
+    srv = await startTestServer();
+    srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
+    srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Số hoá' } });
+    folder = path.join(await tempDir('vankho-crash-'), 'sach-bi-ngat');
+    await mkdir(folder);
+    const pages = [data('ocr', 'vi_print_02.jpg'), data('manuscripts', '2568591_15.jpg'), data('ocr', 'vi_print_01.png'), data('manuscripts', '2544473_03.jpg')];
+    for (const [i, p] of pages.entries()) await copyFile(p, path.join(folder, `${i + 1}${path.extname(p)}`));
+    // One page at a time, so that the kills land between well-defined steps.
+    env = { VANKHO_STORAGE_ROOT: srv.root, VANKHO_LOG_LEVEL: 'silent', VANKHO_INGEST_CONCURRENCY: '1' };
+  });
+  after(() => srv.close());
+
   it('completes with every page once, whole files only, and a consistent catalogue', async () => {
     const args = ['ingest', folder, '--collection', 'so-hoa'];
     // Kill 1: the first pyramid is stored, OCR has not finished.
     const first = await killWhen(args, (s) => s[0] === 'pyramid');
-    assert.equal(first.filter((s) => s === 'ocr').length, 0);
-    assert.throws(() => srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/, 'no item is visible before it is complete');
+    assert.strictEqual(first.filter((s) => s === 'ocr').length, 0);
+    assert.throws(() => srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/, undefined, 'no item is visible before it is complete');
     // Kill 2: resumed, then killed again once two pages are through OCR.
     await killWhen(['ingest', '--resume'], (s) => s.filter((x) => x === 'ocr').length >= 2);
     assert.throws(() => srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/);
@@ -77,12 +77,12 @@ describe('an ingest killed and resumed', () => {
     await killWhen(['ingest', '--resume'], (s) => s[PAGES - 1] === 'pyramid');
     // Resume to the end.
     const done = await runCli(['ingest', '--resume'], env);
-    assert.equal(done.code, 0, done.stderr + done.stdout);
+    assert.strictEqual(done.code, 0, done.stderr + done.stdout);
     assert.match(done.stdout, /sach-bi-ngat: done/);
 
     // Again, as a librarian would by mistake: nothing new.
     const again = await runCli(['ingest', folder, '--collection', 'so-hoa'], env);
-    assert.equal(again.code, 0, again.stderr);
+    assert.strictEqual(again.code, 0, again.stderr);
     assert.match(again.stdout, /sach-bi-ngat: done/);
 
     const item = srv.deps.catalogue.getItem('sach-bi-ngat');
@@ -94,7 +94,7 @@ describe('an ingest killed and resumed', () => {
       const meta = await sharp(srv.deps.store.localPath(`images/${c.image}/pyramid.tif`)).metadata();
       assert.deepEqual([meta.width, meta.height], [c.width, c.height]);
       const record = JSON.parse(await readFile(srv.deps.store.localPath(`images/${c.image}/image.json`), 'utf8')) as { width: number };
-      assert.equal(record.width, c.width);
+      assert.strictEqual(record.width, c.width);
       const lines = JSON.parse(await readFile(srv.deps.store.localPath(`ocr/${c.image}/lines.json`), 'utf8')) as { lines: unknown[] };
       assert.ok(lines.lines.length > 0, `${c.image} has recognised lines`);
       assert.match(await readFile(srv.deps.store.localPath(`ocr/${c.image}/alto.xml`), 'utf8'), /<\/alto>\s*$/);
@@ -105,8 +105,8 @@ describe('an ingest killed and resumed', () => {
     try {
       // Two jobs (the run and the mistaken repeat), both done; one remembered source.
       assert.deepEqual(db.prepare('SELECT state FROM ingest_jobs').pluck().all(), ['done', 'done']);
-      assert.equal(db.prepare('SELECT count(*) FROM ingest_sources').pluck().get(), 1);
-      assert.equal(db.prepare('SELECT count(*) FROM page_text WHERE item_id = ?').pluck().get('sach-bi-ngat'), PAGES);
+      assert.strictEqual(db.prepare('SELECT count(*) FROM ingest_sources').pluck().get(), 1);
+      assert.strictEqual(db.prepare('SELECT count(*) FROM page_text WHERE item_id = ?').pluck().get('sach-bi-ngat'), PAGES);
     } finally {
       db.close();
     }

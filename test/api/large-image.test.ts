@@ -3,12 +3,13 @@
  * is built, every full-resolution tile but one is made undecodable. If serving that one tile decoded
  * anything else of the level, it would fail.
  */
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
 import { readTiffDirectories } from '../../server/storage/tiff.js';
+import { rejects } from '../helpers/assert.js';
 import { body, colourDistance, pixels } from '../helpers/pixels.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -20,43 +21,43 @@ const X = TILE.col * 256;
 const Y = TILE.row * 256;
 let srv: TestServer;
 
-before(async () => {
-  srv = await startTestServer();
-  const file = path.join(await tempDir(), 'huge.jpg');
-  const red = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#ff0000' } }).png().toBuffer();
-  await sharp({ create: { width: W, height: H, channels: 3, background: '#9a8b70' }, limitInputPixels: false })
-    .composite([{ input: red, left: X, top: Y }])
-    .jpeg({ quality: 80 })
-    .toFile(file);
-  await srv.add(file, 'huge');
-
-  // Break the JPEG stream of every full-resolution tile except TILE (overwrite its SOI marker).
-  const pyramid = srv.deps.store.localPath('images/huge/pyramid.tif');
-  const fh = await open(pyramid, 'r+');
-  try {
-    const [full] = await readTiffDirectories(fh);
-    const across = Math.ceil(full!.width / 256);
-    const keep = TILE.row * across + TILE.col;
-    const zero = Buffer.alloc(2);
-    for (let i = 0; i < full!.tileOffsets.length; i++) {
-      if (i !== keep) await fh.write(zero, 0, 2, full!.tileOffsets[i]!);
-    }
-  } finally {
-    await fh.close();
-  }
-});
-after(() => srv.close());
-
 describe('a 20 000 px image', () => {
+  before(async () => {
+    srv = await startTestServer();
+    const file = path.join(await tempDir(), 'huge.jpg');
+    const red = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    await sharp({ create: { width: W, height: H, channels: 3, background: '#9a8b70' }, limitInputPixels: false })
+      .composite([{ input: red, left: X, top: Y }])
+      .jpeg({ quality: 80 })
+      .toFile(file);
+    await srv.add(file, 'huge');
+
+    // Break the JPEG stream of every full-resolution tile except TILE (overwrite its SOI marker).
+    const pyramid = srv.deps.store.localPath('images/huge/pyramid.tif');
+    const fh = await open(pyramid, 'r+');
+    try {
+      const [full] = await readTiffDirectories(fh);
+      const across = Math.ceil(full!.width / 256);
+      const keep = TILE.row * across + TILE.col;
+      const zero = Buffer.alloc(2);
+      for (let i = 0; i < full!.tileOffsets.length; i++) {
+        if (i !== keep) await fh.write(zero, 0, 2, full!.tileOffsets[i]!);
+      }
+    } finally {
+      await fh.close();
+    }
+  });
+  after(() => srv.close());
+
   it('is stored as a pyramid the server describes', async () => {
     const info = (await (await srv.get('/iiif/3/huge/info.json')).json()) as { width: number; tiles: { scaleFactors: number[] }[] };
-    assert.equal(info.width, W);
+    assert.strictEqual(info.width, W);
     assert.deepEqual(info.tiles[0]!.scaleFactors, [1, 2, 4, 8, 16, 32, 64, 128]);
   });
 
   it('has a full level that can no longer be decoded as a whole (the trap is set)', async () => {
     const pyramid = srv.deps.store.localPath('images/huge/pyramid.tif');
-    await assert.rejects(sharp(pyramid, { page: 0, limitInputPixels: false }).resize(100).toBuffer());
+    await rejects(sharp(pyramid, { page: 0, limitInputPixels: false }).resize(100).toBuffer());
   });
 
   for (const [what, params] of <[string, string][]>[
@@ -66,7 +67,7 @@ describe('a 20 000 px image', () => {
   ]) {
     it(`serves its full-resolution tile ${what}, decoding only that tile`, async () => {
       const res = await srv.get(`/iiif/3/huge/${X},${Y},256,256/256,/0/${params}`);
-      assert.equal(res.status, 200, await res.clone().text());
+      assert.strictEqual(res.status, 200, await res.clone().text());
       const px = await pixels(await body(res));
       assert.deepEqual([px.width, px.height], [256, 256]);
       const [r, g, b] = px.at(128, 128) as [number, number, number];

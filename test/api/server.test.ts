@@ -2,15 +2,17 @@
  * The server as an operator sees it: the `vankho serve` process with the demo, health, metrics,
  * the request log, a bad configuration refused at start, and a clean drain on SIGTERM.
  */
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { describe, it } from 'mocha';
 import pino from 'pino';
 import { buildDeps, createApp } from '../../server/app.js';
 import { loadConfig, projectRoot } from '../../server/config.js';
+import { rejects } from '../helpers/assert.js';
+import { trackChild } from '../helpers/fixtures.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { VALIDATOR_ID, validatorImage } from '../helpers/shared.js';
 
@@ -19,7 +21,8 @@ const CLI = path.join(projectRoot, 'server', 'cli.ts');
 
 /** Starts `vankho serve` and resolves with its URL once it logs that it listens. */
 function serve(env: Record<string, string>) {
-  const child = spawn(TSX, [CLI, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGTERM when left running: the tsx binary passes it on to the server, its child.
+  const child = trackChild(spawn(TSX, [CLI, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'vankho serve', 'SIGTERM');
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -45,17 +48,17 @@ describe('vankho serve', () => {
       assert.ok(info.width > 0, id);
     }
     const tile = await fetch(`${url}/iiif/3/ndl-2568591-15/0,0,256,256/256,/0/default.jpg`);
-    assert.equal(tile.status, 200);
-    assert.equal(tile.headers.get('content-type'), 'image/jpeg');
+    assert.strictEqual(tile.status, 200);
+    assert.strictEqual(tile.headers.get('content-type'), 'image/jpeg');
     s.child.kill('SIGTERM');
-    assert.equal(await s.exited, 0);
+    assert.strictEqual(await s.exited, 0);
     assert.match(s.output(), /"msg":"draining"/);
   });
 
   it('refuses to start on a bad setting, naming the key', async () => {
     const s = serve({ VANKHO_STORAGE_ROOT: await tempDir(), VANKHO_SERVER_PORT: 'eighty' });
-    await assert.rejects(s.listening, /server\.port: .*\(from VANKHO_SERVER_PORT\)/);
-    assert.equal(await s.exited, 2);
+    await rejects(s.listening, /server\.port: .*\(from VANKHO_SERVER_PORT\)/);
+    assert.strictEqual(await s.exited, 2);
   });
 });
 
@@ -64,7 +67,7 @@ describe('operations endpoints', () => {
     const srv = await startTestServer();
     try {
       const res = await srv.get('/healthz');
-      assert.equal(res.status, 200);
+      assert.strictEqual(res.status, 200);
       assert.deepEqual(await res.json(), { status: 'ok' });
     } finally {
       await srv.close();
@@ -112,11 +115,11 @@ describe('operations endpoints', () => {
       const port = (server.address() as AddressInfo).port;
       await (await fetch(`http://127.0.0.1:${port}/iiif/3/missing/info.json`)).arrayBuffer();
       const req = lines.filter((l) => l.msg === 'request');
-      assert.equal(req.length, 1);
-      assert.equal(req[0]!.method, 'GET');
-      assert.equal(req[0]!.path, '/iiif/3/missing/info.json');
-      assert.equal(req[0]!.status, 404);
-      assert.equal(typeof req[0]!.ms, 'number');
+      assert.strictEqual(req.length, 1);
+      assert.strictEqual(req[0]!.method, 'GET');
+      assert.strictEqual(req[0]!.path, '/iiif/3/missing/info.json');
+      assert.strictEqual(req[0]!.status, 404);
+      assert.strictEqual(typeof req[0]!.ms, 'number');
     } finally {
       server.close();
     }

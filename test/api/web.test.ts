@@ -1,6 +1,6 @@
 /** The public site as a reader meets it: Vietnamese first, English on request, each item readable. */
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { assert } from 'chai';
+import { after, before, describe, it } from 'mocha';
 import pino from 'pino';
 import { pyramidOptions } from '../../server/app.js';
 import { prepareDemo } from '../../server/demo.js';
@@ -9,85 +9,87 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 let srv: TestServer;
 const page = async (path: string, status = 200) => {
   const res = await srv.get(path);
-  assert.equal(res.status, status, path);
+  assert.strictEqual(res.status, status, path);
   assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
   return res.text();
 };
 
-before(async () => {
-  srv = await startTestServer();
-  await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
-});
-after(() => srv.close());
+describe('public site', () => {
+  before(async () => {
+    srv = await startTestServer();
+    await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
+  });
+  after(() => srv.close());
 
-describe('public pages', () => {
-  it('the home page lists the libraries, collections and documents in Vietnamese', async () => {
-    const html = await page('/');
-    assert.match(html, /<html lang="vi">/);
-    assert.match(html, /Thư viện tỉnh \(bản trình diễn\)/);
-    assert.match(html, /href="\/collections\/sach-co\?lang=vi">Sách cổ chữ Hán/);
-    for (const id of ['toan-phap-thieu-nu', 'co-xao-do-hoi', 'tu-lieu-dia-chi']) assert.match(html, new RegExp(`href="/items/${id}\\?lang=vi"`));
-    assert.match(html, /<div class="original" lang="ja">算法少女<\/div>/);
-    assert.match(html, /\/iiif\/3\/ndl-3508165-08\/full\/!300,300\/0\/default\.jpg/);
+  describe('public pages', () => {
+    it('the home page lists the libraries, collections and documents in Vietnamese', async () => {
+      const html = await page('/');
+      assert.match(html, /<html lang="vi">/);
+      assert.match(html, /Thư viện tỉnh \(bản trình diễn\)/);
+      assert.match(html, /href="\/collections\/sach-co\?lang=vi">Sách cổ chữ Hán/);
+      for (const id of ['toan-phap-thieu-nu', 'co-xao-do-hoi', 'tu-lieu-dia-chi']) assert.match(html, new RegExp(`href="/items/${id}\\?lang=vi"`));
+      assert.match(html, /<div class="original" lang="ja">算法少女<\/div>/);
+      assert.match(html, /\/iiif\/3\/ndl-3508165-08\/full\/!300,300\/0\/default\.jpg/);
+    });
+
+    it('an item page embeds the reading room on its manifest, in book view for a paged book', async () => {
+      const html = await page('/items/toan-phap-thieu-nu');
+      const manifest = encodeURIComponent(`${srv.url}/iiif/presentation/3/items/toan-phap-thieu-nu/manifest`);
+      assert.ok(html.includes(`<iframe class="viewer" title="Đọc tài liệu" src="${srv.url}/viewer?manifest=${manifest}&amp;lang=vi&amp;view=book"`));
+      assert.match(html, /<th>Niên đại<\/th><td>Niên hiệu An Vĩnh, năm Ất Mùi \(安永乙未\) \(1775\)<\/td>/);
+      assert.match(html, /<th>Đơn vị lưu giữ<\/th><td>Thư viện tỉnh \(bản trình diễn\)<\/td>/);
+      for (const link of ['/iiif/presentation/3/items/toan-phap-thieu-nu/manifest', '/iiif/presentation/2/items/toan-phap-thieu-nu/manifest', '/items/toan-phap-thieu-nu/pdf', '/items/toan-phap-thieu-nu/dc.xml']) {
+        assert.ok(html.includes(`href="${srv.url}${link}"`), link);
+      }
+      assert.match(html, /Mã nhúng<textarea readonly rows="3">&lt;iframe src=/);
+      // A single-page-at-a-time item opens in the default view.
+      assert.notMatch(await page('/items/tu-lieu-dia-chi'), /view=book/);
+    });
+
+    it('switches to English', async () => {
+      const html = await page('/items/co-xao-do-hoi?lang=en');
+      assert.match(html, /<html lang="en">/);
+      assert.match(html, /<h1>Illustrated Machinery \(Karakuri zui\)<\/h1>/);
+      assert.match(html, /<th>Holding library<\/th><td>Province Library \(demo\)<\/td>/);
+      assert.match(html, /lang=en/);
+    });
+
+    it('a collection page lists its sub-collections and documents', async () => {
+      const html = await page('/collections/sach-co');
+      assert.match(html, /href="\/collections\/sach-moc-ban\?lang=vi">Sách in mộc bản/);
+      assert.match(await page('/collections/sach-moc-ban'), /href="\/items\/co-xao-do-hoi\?lang=vi"/);
+    });
+
+    it('says "not found" in the reader\'s language, and 400 for a bad page number', async () => {
+      assert.match(await page('/items/khong-co', 404), /<h1>Không tìm thấy<\/h1>.*no item/s);
+      assert.match(await page('/items/khong-co?lang=en', 404), /<h1>Not found<\/h1>/);
+      assert.match(await page('/?page=0', 400), /Yêu cầu không hợp lệ/);
+    });
   });
 
-  it('an item page embeds the reading room on its manifest, in book view for a paged book', async () => {
-    const html = await page('/items/toan-phap-thieu-nu');
-    const manifest = encodeURIComponent(`${srv.url}/iiif/presentation/3/items/toan-phap-thieu-nu/manifest`);
-    assert.ok(html.includes(`<iframe class="viewer" title="Đọc tài liệu" src="${srv.url}/viewer?manifest=${manifest}&amp;lang=vi&amp;view=book"`));
-    assert.match(html, /<th>Niên đại<\/th><td>Niên hiệu An Vĩnh, năm Ất Mùi \(安永乙未\) \(1775\)<\/td>/);
-    assert.match(html, /<th>Đơn vị lưu giữ<\/th><td>Thư viện tỉnh \(bản trình diễn\)<\/td>/);
-    for (const link of ['/iiif/presentation/3/items/toan-phap-thieu-nu/manifest', '/iiif/presentation/2/items/toan-phap-thieu-nu/manifest', '/items/toan-phap-thieu-nu/pdf', '/items/toan-phap-thieu-nu/dc.xml']) {
-      assert.ok(html.includes(`href="${srv.url}${link}"`), link);
-    }
-    assert.match(html, /Mã nhúng<textarea readonly rows="3">&lt;iframe src=/);
-    // A single-page-at-a-time item opens in the default view.
-    assert.doesNotMatch(await page('/items/tu-lieu-dia-chi'), /view=book/);
-  });
+  describe('the reader page', () => {
+    it('hands the manifest to Mirador as JSON that cannot break out of its script block', async () => {
+      const html = await page(`/viewer?manifest=${encodeURIComponent('https://partner.example/iiif/m.json?a=</script><script>alert(1)</script>')}`);
+      assert.notMatch(html, /<script>alert/);
+      assert.match(html, /\\u003c\/script>/);
+      assert.match(html, /<script src="\/viewer\/assets\/reading-room\.js"><\/script>/);
+    });
 
-  it('switches to English', async () => {
-    const html = await page('/items/co-xao-do-hoi?lang=en');
-    assert.match(html, /<html lang="en">/);
-    assert.match(html, /<h1>Illustrated Machinery \(Karakuri zui\)<\/h1>/);
-    assert.match(html, /<th>Holding library<\/th><td>Province Library \(demo\)<\/td>/);
-    assert.match(html, /lang=en/);
-  });
+    it('refuses a manifest that is not an http(s) URL', async () => {
+      assert.match(await page('/viewer?manifest=javascript:alert(1)', 400), /manifest/);
+      assert.match(await page('/viewer?view=sideways', 400), /view/);
+    });
 
-  it('a collection page lists its sub-collections and documents', async () => {
-    const html = await page('/collections/sach-co');
-    assert.match(html, /href="\/collections\/sach-moc-ban\?lang=vi">Sách in mộc bản/);
-    assert.match(await page('/collections/sach-moc-ban'), /href="\/items\/co-xao-do-hoi\?lang=vi"/);
-  });
-
-  it('says "not found" in the reader\'s language, and 400 for a bad page number', async () => {
-    assert.match(await page('/items/khong-co', 404), /<h1>Không tìm thấy<\/h1>.*no item/s);
-    assert.match(await page('/items/khong-co?lang=en', 404), /<h1>Not found<\/h1>/);
-    assert.match(await page('/?page=0', 400), /Yêu cầu không hợp lệ/);
-  });
-});
-
-describe('the reader page', () => {
-  it('hands the manifest to Mirador as JSON that cannot break out of its script block', async () => {
-    const html = await page(`/viewer?manifest=${encodeURIComponent('https://partner.example/iiif/m.json?a=</script><script>alert(1)</script>')}`);
-    assert.doesNotMatch(html, /<script>alert/);
-    assert.match(html, /\\u003c\/script>/);
-    assert.match(html, /<script src="\/viewer\/assets\/reading-room\.js"><\/script>/);
-  });
-
-  it('refuses a manifest that is not an http(s) URL', async () => {
-    assert.match(await page('/viewer?manifest=javascript:alert(1)', 400), /manifest/);
-    assert.match(await page('/viewer?view=sideways', 400), /view/);
-  });
-
-  it('serves the bundled Mirador, and nothing else from that folder', async () => {
-    const js = await srv.get('/viewer/assets/reading-room.js');
-    assert.equal(js.status, 200);
-    assert.match(js.headers.get('content-type') ?? '', /javascript/);
-    assert.ok((await js.arrayBuffer()).byteLength > 500_000);
-    // fetch() asks for gzip and inflates: the header shows what travelled.
-    assert.equal(js.headers.get('content-encoding'), 'gzip');
-    for (const bad of ['/viewer/assets/..%2F..%2Fpackage.json', '/viewer/assets/build.mjs', '/viewer/assets/nothing.js']) {
-      assert.equal((await srv.get(bad)).status, 404, bad);
-    }
+    it('serves the bundled Mirador, and nothing else from that folder', async () => {
+      const js = await srv.get('/viewer/assets/reading-room.js');
+      assert.strictEqual(js.status, 200);
+      assert.match(js.headers.get('content-type') ?? '', /javascript/);
+      assert.ok((await js.arrayBuffer()).byteLength > 500_000);
+      // fetch() asks for gzip and inflates: the header shows what travelled.
+      assert.strictEqual(js.headers.get('content-encoding'), 'gzip');
+      for (const bad of ['/viewer/assets/..%2F..%2Fpackage.json', '/viewer/assets/build.mjs', '/viewer/assets/nothing.js']) {
+        assert.strictEqual((await srv.get(bad)).status, 404, bad);
+      }
+    });
   });
 });

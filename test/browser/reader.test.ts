@@ -3,9 +3,9 @@
  * answered 200), paints a page that is not blank, speaks Vietnamese (English on request), pages on,
  * and lays a right-to-left book's spread out from the right.
  */
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import pino from 'pino';
@@ -50,32 +50,32 @@ async function openReader(manifestPath: string, query = '') {
   return { page, images };
 }
 
-before(async () => {
-  srv = await startTestServer();
-  await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
-  // A right-to-left book of flat colours: page 1 grey, page 2 red, page 3 blue.
-  const dir = await tempDir();
-  for (const [id, colour] of [['rtl-1', '#808080'], ['rtl-2', '#ff0000'], ['rtl-3', '#0000ff']] as const) {
-    const file = path.join(dir, `${id}.png`);
-    await sharp({ create: { width: 600, height: 800, channels: 3, background: colour } }).png().toFile(file);
-    await srv.add(file, id);
-  }
-  const base = srv.deps.catalogue.getItem('toan-phap-thieu-nu');
-  await srv.deps.catalogue.putItem({
-    id: 'rtl-test',
-    collection: base.collection,
-    kind: 'woodblock',
-    description: { ...base.description, viewingDirection: 'right-to-left', behavior: 'paged' },
-    canvases: [{ image: 'rtl-1' }, { image: 'rtl-2' }, { image: 'rtl-3' }],
-  });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-});
-
 describe('the reading room (Mirador 4 in Chromium)', () => {
+  before(async () => {
+    srv = await startTestServer();
+    await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
+    // A right-to-left book of flat colours: page 1 grey, page 2 red, page 3 blue.
+    const dir = await tempDir();
+    for (const [id, colour] of [['rtl-1', '#808080'], ['rtl-2', '#ff0000'], ['rtl-3', '#0000ff']] as const) {
+      const file = path.join(dir, `${id}.png`);
+      await sharp({ create: { width: 600, height: 800, channels: 3, background: colour } }).png().toFile(file);
+      await srv.add(file, id);
+    }
+    const base = srv.deps.catalogue.getItem('toan-phap-thieu-nu');
+    await srv.deps.catalogue.putItem({
+      id: 'rtl-test',
+      collection: base.collection,
+      kind: 'woodblock',
+      description: { ...base.description, viewingDirection: 'right-to-left', behavior: 'paged' },
+      canvases: [{ image: 'rtl-1' }, { image: 'rtl-2' }, { image: 'rtl-3' }],
+    });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
   it('opens a demo manifest, loads its tiles from our Image API and paints the page', async () => {
     const { page, images } = await openReader('/iiif/presentation/3/items/toan-phap-thieu-nu/manifest');
     await until('tiles of the first page', () => images.filter((i) => i.id === 'ndl-3508165-08').length >= 4);

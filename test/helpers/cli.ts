@@ -5,17 +5,19 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.js';
+import { trackChild } from './fixtures.js';
 
 const ARGS = ['--import', 'tsx', path.join(projectRoot, 'server', 'cli.ts')];
 
 export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...ARGS, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [...ARGS, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    trackChild(child, `vankho ${args.join(' ')}`);
   });
 }
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...ARGS, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return trackChild(spawn(process.execPath, [...ARGS, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), `vankho ${args.join(' ')}`);
 }

@@ -12,6 +12,7 @@ import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server
 import { loadConfig } from '../../server/config.js';
 import { addImage } from '../../server/ingest/pyramid.js';
 import type { ImageRecord } from '../../server/storage/layout.js';
+import { track } from './fixtures.js';
 
 export interface TestServer {
   readonly url: string;
@@ -46,6 +47,15 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async () => {
+    untrack();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    deps.close();
+    await rm(root, { recursive: true, force: true });
+  };
+  // Closed by the root hooks if the test file does not (test/helpers/root-hooks.ts).
+  const untrack = track(`test server ${url} on ${root}`, close);
   return {
     url,
     root,
@@ -63,11 +73,6 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
           })
           .on('error', reject);
       }),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      deps.close();
-      await rm(root, { recursive: true, force: true });
-    },
+    close,
   };
 }

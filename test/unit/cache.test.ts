@@ -1,7 +1,8 @@
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { describe, it } from 'mocha';
 import { DiskDerivativeCache } from '../../server/image/cache.js';
+import { rejects } from '../helpers/assert.js';
 import { tempDir } from '../helpers/server.js';
 
 const kb = (n: number, fill = 1) => Buffer.alloc(n * 1024, fill);
@@ -15,11 +16,11 @@ describe('DiskDerivativeCache', () => {
       renders++;
       return kb(1, 7);
     };
-    assert.equal((await cache.getOrRender('a', render)).outcome, 'miss');
+    assert.strictEqual((await cache.getOrRender('a', render)).outcome, 'miss');
     const again = await cache.getOrRender('a', render);
-    assert.equal(again.outcome, 'hit');
-    assert.equal(again.data[0], 7);
-    assert.equal(renders, 1);
+    assert.strictEqual(again.outcome, 'hit');
+    assert.strictEqual(again.data[0], 7);
+    assert.strictEqual(renders, 1);
   });
 
   it('coalesces concurrent identical requests into one render', async () => {
@@ -32,8 +33,8 @@ describe('DiskDerivativeCache', () => {
       return kb(2);
     };
     const results = await Promise.all(Array.from({ length: 10 }, () => cache.getOrRender('same', render)));
-    assert.equal(renders, 1);
-    assert.equal(results.filter((r) => r.outcome === 'coalesced').length, 9);
+    assert.strictEqual(renders, 1);
+    assert.strictEqual(results.filter((r) => r.outcome === 'coalesced').length, 9);
   });
 
   it('stays within its byte bound, evicting the least recently used', async () => {
@@ -41,11 +42,11 @@ describe('DiskDerivativeCache', () => {
     await cache.init();
     for (const k of ['a', 'b', 'c', 'd']) await cache.getOrRender(k, async () => kb(3));
     // a is the oldest and was evicted (4×3 KiB > 10 KiB); touching b keeps it over c.
-    assert.equal((await cache.getOrRender('b', async () => kb(3))).outcome, 'hit');
+    assert.strictEqual((await cache.getOrRender('b', async () => kb(3))).outcome, 'hit');
     await cache.getOrRender('e', async () => kb(3));
     assert.ok(cache.bytes <= 10 * 1024, `${cache.bytes}`);
-    assert.equal((await cache.getOrRender('b', async () => kb(3))).outcome, 'hit');
-    assert.equal((await cache.getOrRender('a', async () => kb(3))).outcome, 'miss');
+    assert.strictEqual((await cache.getOrRender('b', async () => kb(3))).outcome, 'hit');
+    assert.strictEqual((await cache.getOrRender('a', async () => kb(3))).outcome, 'miss');
   });
 
   it('finds its entries again after a restart, and a failed render caches nothing', async () => {
@@ -53,10 +54,10 @@ describe('DiskDerivativeCache', () => {
     const first = new DiskDerivativeCache(dir, 1 << 20);
     await first.init();
     await first.getOrRender('kept', async () => kb(1));
-    await assert.rejects(first.getOrRender('broken', async () => Promise.reject(new Error('decode failed'))), /decode failed/);
+    await rejects(first.getOrRender('broken', async () => Promise.reject(new Error('decode failed'))), /decode failed/);
     const second = new DiskDerivativeCache(dir, 1 << 20);
     await second.init();
-    assert.equal(second.count, 1);
-    assert.equal((await second.getOrRender('kept', async () => kb(1))).outcome, 'hit');
+    assert.strictEqual(second.count, 1);
+    assert.strictEqual((await second.getOrRender('kept', async () => kb(1))).outcome, 'hit');
   });
 });

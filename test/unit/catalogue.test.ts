@@ -1,9 +1,10 @@
-import assert from 'node:assert/strict';
+import { assert } from 'chai';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'mocha';
 import { CATALOGUE_MIGRATIONS, SqliteCatalogue } from '../../server/catalogue/catalogue.js';
 import { BadRequestError, NotFoundError } from '../../server/errors.js';
 import { openDatabase } from '../../server/storage/sqlite.js';
+import { rejects, throws } from '../helpers/assert.js';
 import { tempDir } from '../helpers/server.js';
 
 const IMAGES: Record<string, { width: number; height: number }> = { 'p-1': { width: 1600, height: 1200 }, 'p-2': { width: 1200, height: 1600 } };
@@ -43,8 +44,8 @@ describe('catalogue', () => {
     assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'catalogue' }]);
     db.close();
     const again = openDatabase(file, CATALOGUE_MIGRATIONS);
-    assert.equal(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), 1);
-    assert.equal(again.prepare('SELECT count(*) FROM libraries').pluck().get(), 1);
+    assert.strictEqual(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), 1);
+    assert.strictEqual(again.prepare('SELECT count(*) FROM libraries').pluck().get(), 1);
     again.prepare('INSERT INTO schema_migrations VALUES (99, ?, ?)').run('future', 'x');
     again.close();
     assert.throws(() => openDatabase(file, CATALOGUE_MIGRATIONS), /schema version 99, newer than this program knows \(1\)/);
@@ -53,40 +54,40 @@ describe('catalogue', () => {
   it('stores an item with its pages sized from the image store, and bumps its version on each write', async () => {
     const { cat } = await fresh();
     const first = await cat.putItem(item());
-    assert.equal(first.library, 'tinh');
+    assert.strictEqual(first.library, 'tinh');
     assert.deepEqual(first.canvases.map((c) => [c.position, c.image, c.width, c.height, c.label]), [
       [1, 'p-1', 1600, 1200, 'Tờ 1a'],
       [2, 'p-2', 1200, 1600, null],
     ]);
-    assert.equal(first.description.title.original, '大南國史演歌');
-    assert.equal(first.accessLevel, 'public');
-    assert.equal(first.version, 1);
+    assert.strictEqual(first.description.title.original, '大南國史演歌');
+    assert.strictEqual(first.accessLevel, 'public');
+    assert.strictEqual(first.version, 1);
     const second = await cat.putItem(item({ canvases: [{ image: 'p-2' }], structures: [], accessLevel: 'restricted' }));
-    assert.equal(second.version, 2);
-    assert.equal(second.createdAt, first.createdAt);
-    assert.equal(second.canvases.length, 1);
-    assert.equal(second.accessLevel, 'restricted');
-    assert.equal(cat.getItemVersion('sach-1'), 2);
-    assert.equal(cat.listItems('han-nom', 0, 10).total, 1);
+    assert.strictEqual(second.version, 2);
+    assert.strictEqual(second.createdAt, first.createdAt);
+    assert.strictEqual(second.canvases.length, 1);
+    assert.strictEqual(second.accessLevel, 'restricted');
+    assert.strictEqual(cat.getItemVersion('sach-1'), 2);
+    assert.strictEqual(cat.listItems('han-nom', 0, 10).total, 1);
     assert.throws(() => cat.getItem('none'), NotFoundError);
   });
 
   it('names every bad field', async () => {
     const { cat } = await fresh();
     const d = item().description;
-    await assert.rejects(cat.putItem(item({ description: { ...d, title: { vi: '  ' } } })), badFields(/description\.title\.vi: must not be empty/));
-    await assert.rejects(cat.putItem(item({ description: { ...d, rights: 'public domain' } })), badFields(/description\.rights: must be a rightsstatements\.org or creativecommons\.org URI/));
-    await assert.rejects(cat.putItem(item({ description: { ...d, date: { text: 'x', from: 1900, to: 1800 } } })), badFields(/description\.date\.to: from must not be after to/));
-    await assert.rejects(cat.putItem(item({ description: { ...d, viewingDirection: 'sideways' } })), badFields(/description\.viewingDirection/));
-    await assert.rejects(cat.putItem(item({ description: { ...d, scripts: ['klingon'] } })), badFields(/description\.scripts\.0/));
-    await assert.rejects(cat.putItem(item({ kind: 'scroll' })), badFields(/kind: /));
-    await assert.rejects(cat.putItem(item({ canvases: [] })), badFields(/canvases: an item needs at least one page/));
-    await assert.rejects(cat.putItem(item({ surprise: 1 })), badFields(/surprise|Unrecognized key/));
-    await assert.rejects(cat.putItem(item({ collection: 'nowhere' })), badFields(/collection: no collection "nowhere"/));
-    await assert.rejects(cat.putItem(item({ canvases: [{ image: 'p-1' }, { image: 'missing' }] })), badFields(/canvases\.1\.image: no image "missing" is stored/));
-    await assert.rejects(cat.putItem(item({ structures: [{ label: { vi: 'x' }, canvases: [3] }] })), badFields(/structures\.0\.canvases: page 3 does not exist/));
-    assert.throws(() => cat.putCollection({ id: 'c', library: 'none', label: { vi: 'x' } }), badFields(/library: no library "none"/));
-    assert.equal(cat.listItems(null, 0, 10).total, 0, 'nothing was written');
+    await rejects(cat.putItem(item({ description: { ...d, title: { vi: '  ' } } })), badFields(/description\.title\.vi: must not be empty/));
+    await rejects(cat.putItem(item({ description: { ...d, rights: 'public domain' } })), badFields(/description\.rights: must be a rightsstatements\.org or creativecommons\.org URI/));
+    await rejects(cat.putItem(item({ description: { ...d, date: { text: 'x', from: 1900, to: 1800 } } })), badFields(/description\.date\.to: from must not be after to/));
+    await rejects(cat.putItem(item({ description: { ...d, viewingDirection: 'sideways' } })), badFields(/description\.viewingDirection/));
+    await rejects(cat.putItem(item({ description: { ...d, scripts: ['klingon'] } })), badFields(/description\.scripts\.0/));
+    await rejects(cat.putItem(item({ kind: 'scroll' })), badFields(/kind: /));
+    await rejects(cat.putItem(item({ canvases: [] })), badFields(/canvases: an item needs at least one page/));
+    await rejects(cat.putItem(item({ surprise: 1 })), badFields(/surprise|Unrecognized key/));
+    await rejects(cat.putItem(item({ collection: 'nowhere' })), badFields(/collection: no collection "nowhere"/));
+    await rejects(cat.putItem(item({ canvases: [{ image: 'p-1' }, { image: 'missing' }] })), badFields(/canvases\.1\.image: no image "missing" is stored/));
+    await rejects(cat.putItem(item({ structures: [{ label: { vi: 'x' }, canvases: [3] }] })), badFields(/structures\.0\.canvases: page 3 does not exist/));
+    throws(() => cat.putCollection({ id: 'c', library: 'none', label: { vi: 'x' } }), badFields(/library: no library "none"/));
+    assert.strictEqual(cat.listItems(null, 0, 10).total, 0, 'nothing was written');
   });
 
   it('nests collections and refuses a cycle', async () => {
@@ -94,16 +95,16 @@ describe('catalogue', () => {
     cat.putCollection({ id: 'moc-ban', library: 'tinh', parent: 'han-nom', label: { vi: 'Mộc bản' } });
     assert.deepEqual(cat.listCollections('tinh', 'han-nom').map((c) => c.id), ['moc-ban']);
     assert.deepEqual(cat.listCollections('tinh', null).map((c) => c.id), ['han-nom']);
-    assert.throws(() => cat.putCollection({ id: 'han-nom', library: 'tinh', parent: 'moc-ban', label: { vi: 'Hán Nôm' } }), badFields(/is inside "han-nom"/));
+    throws(() => cat.putCollection({ id: 'han-nom', library: 'tinh', parent: 'moc-ban', label: { vi: 'Hán Nôm' } }), badFields(/is inside "han-nom"/));
   });
 
   it('pages item lists', async () => {
     const { cat } = await fresh();
     for (let i = 0; i < 7; i++) await cat.putItem(item({ id: `sach-${i}` }));
     const page = cat.listItems('han-nom', 5, 5);
-    assert.equal(page.total, 7);
+    assert.strictEqual(page.total, 7);
     assert.deepEqual(page.items.map((i) => i.id), ['sach-5', 'sach-6']);
-    assert.equal(page.items[0]!.firstImage, 'p-1');
-    assert.equal(page.items[0]!.pages, 2);
+    assert.strictEqual(page.items[0]!.firstImage, 'p-1');
+    assert.strictEqual(page.items[0]!.pages, 2);
   });
 });

@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { assert } from 'chai';
+import { describe, it } from 'mocha';
 import { loadConfig } from '../../server/config.js';
 import { ConfigError } from '../../server/errors.js';
 
@@ -16,10 +16,10 @@ const problems = (env: Record<string, string>) => {
 describe('configuration', () => {
   it('reads config/default.json and applies VANKHO_* overrides with their types', () => {
     const c = loadConfig({ env: { VANKHO_SERVER_PORT: '9123', VANKHO_IMAGE_MAX_AREA: '1000', VANKHO_DEMO_ENABLED: 'false' } });
-    assert.equal(c.server.port, 9123);
-    assert.equal(c.image.maxArea, 1000);
-    assert.equal(c.demo.enabled, false);
-    assert.equal(c.image.tileSize, 256);
+    assert.strictEqual(c.server.port, 9123);
+    assert.strictEqual(c.image.maxArea, 1000);
+    assert.strictEqual(c.demo.enabled, false);
+    assert.strictEqual(c.image.tileSize, 256);
     assert.ok(Object.isFrozen(c.image));
   });
 

@@ -1,10 +1,11 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { assert } from 'chai';
+import { describe, it } from 'mocha';
 import { BadRequestError } from '../../server/errors.js';
+import { throws } from '../helpers/assert.js';
 import { parseIdentifier, parseRegion, parseRotation, parseSize, parseQualityFormat } from '../../server/image/iiif-url.js';
 
 const rejects = (fn: () => unknown, pattern: RegExp) =>
-  assert.throws(fn, (e: unknown) => e instanceof BadRequestError && e.status === 400 && pattern.test(e.publicMessage));
+  throws(fn, (e: unknown) => e instanceof BadRequestError && e.status === 400 && pattern.test(e.publicMessage));
 
 describe('Image API parameter parsing (3.0 §4, 2.1 §4)', () => {
   it('parses every region form', () => {
@@ -57,7 +58,7 @@ describe('Image API parameter parsing (3.0 §4, 2.1 §4)', () => {
   });
 
   it('accepts only safe identifiers', () => {
-    assert.equal(parseIdentifier('ndl-2568591_15.v2'), 'ndl-2568591_15.v2');
+    assert.strictEqual(parseIdentifier('ndl-2568591_15.v2'), 'ndl-2568591_15.v2');
     for (const bad of ['..', '../etc/passwd', '/abs', 'a/b', 'a\0b', '.hidden', 'a..b', 'x'.repeat(129), '', 'ảnh']) {
       rejects(() => parseIdentifier(bad), /identifier must be/);
     }

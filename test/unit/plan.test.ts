@@ -1,8 +1,9 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { assert } from 'chai';
+import { describe, it } from 'mocha';
 import { BadRequestError } from '../../server/errors.js';
 import { parseImageRequest, type ApiVersion } from '../../server/image/iiif-url.js';
 import { canonical, plan, planKey, type SourceInfo } from '../../server/image/plan.js';
+import { throws } from '../helpers/assert.js';
 
 /** A 1001×777 image with a 256-tile pyramid, as libvips builds it (levels rounded down). */
 const SRC: SourceInfo = {
@@ -24,7 +25,7 @@ function p(path: string, version: ApiVersion = 3, src = SRC) {
 }
 
 const rejects = (path: string, pattern: RegExp, version: ApiVersion = 3) =>
-  assert.throws(() => p(path, version), (e: unknown) => e instanceof BadRequestError && pattern.test(e.publicMessage));
+  throws(() => p(path, version), (e: unknown) => e instanceof BadRequestError && pattern.test(e.publicMessage));
 
 describe('image request planning', () => {
   it('clips a region that runs over the edge, and refuses one wholly outside', () => {
@@ -56,7 +57,7 @@ describe('image request planning', () => {
   it('refuses upscaling without ^ in 3.0, allows it in 2.1', () => {
     rejects('0,0,100,100/200,/0/default.jpg', /prefix the size with \^/);
     rejects('full/pct:101/0/default.jpg', /prefix the size with \^/);
-    assert.equal(p('0,0,100,100/200,/0/default.jpg', 2).width, 200);
+    assert.strictEqual(p('0,0,100,100/200,/0/default.jpg', 2).width, 200);
   });
 
   it('enforces maxWidth, maxHeight and maxArea; max and ^max stay within them', () => {
@@ -67,47 +68,47 @@ describe('image request planning', () => {
     const big: SourceInfo = { ...SRC, width: 8000, height: 2000, levels: [{ width: 8000, height: 2000 }] };
     const max = plan(parseImageRequest('i', { region: 'full', size: 'max', rotation: '0', qualityFormat: 'default.jpg' }, 3), big, LIMITS);
     assert.deepEqual([max.width, max.height], [4000, 1000]);
-    assert.equal(max.isMaxSize, true);
+    assert.strictEqual(max.isMaxSize, true);
   });
 
   it('reads from the coarsest pyramid level that holds the output resolution', () => {
-    assert.equal(p('full/max/0/default.jpg').level, 0);
-    assert.equal(p('full/500,/0/default.jpg').level, 1);
-    assert.equal(p('full/250,/0/default.jpg').level, 2);
-    assert.equal(p('full/100,/0/default.jpg').level, 2);
-    assert.equal(p('full/600,/0/default.jpg').level, 0);
+    assert.strictEqual(p('full/max/0/default.jpg').level, 0);
+    assert.strictEqual(p('full/500,/0/default.jpg').level, 1);
+    assert.strictEqual(p('full/250,/0/default.jpg').level, 2);
+    assert.strictEqual(p('full/100,/0/default.jpg').level, 2);
+    assert.strictEqual(p('full/600,/0/default.jpg').level, 0);
     // Edge tile at scale factor 2: 489 px of region → 245 px; level 1 has 244.5 of them (within a pixel).
     const edge = p('512,0,489,512/245,/0/default.jpg');
-    assert.equal(edge.level, 1);
+    assert.strictEqual(edge.level, 1);
     assert.deepEqual(edge.levelRegion, { x: 256, y: 0, w: 244, h: 256 });
   });
 
   it('recognises an aligned, whole stored tile, and nothing else', () => {
     assert.deepEqual(p('0,0,512,512/256,256/0/default.jpg').tile, { col: 0, row: 0 });
-    assert.equal(p('0,0,512,512/256,256/0/default.jpg').level, 1);
+    assert.strictEqual(p('0,0,512,512/256,256/0/default.jpg').level, 1);
     assert.deepEqual(p('512,256,256,256/256,/0/color.jpg').tile, { col: 2, row: 1 });
-    assert.equal(p('512,512,512,512/256,256/0/default.jpg').tile, null); // level 1 is only 388 high: clipped
-    assert.equal(p('512,256,512,512/256,256/0/gray.jpg').tile, null);
-    assert.equal(p('512,256,512,512/256,256/0/default.png').tile, null);
-    assert.equal(p('512,256,512,512/256,256/90/default.jpg').tile, null);
-    assert.equal(p('512,256,512,512/256,256/!0/default.jpg').tile, null);
-    assert.equal(p('768,512,233,265/233,/0/default.jpg').tile, null); // edge tile: stored tile is padded
-    assert.equal(p('10,0,256,256/256,/0/default.jpg').tile, null); // off the grid
+    assert.strictEqual(p('512,512,512,512/256,256/0/default.jpg').tile, null); // level 1 is only 388 high: clipped
+    assert.strictEqual(p('512,256,512,512/256,256/0/gray.jpg').tile, null);
+    assert.strictEqual(p('512,256,512,512/256,256/0/default.png').tile, null);
+    assert.strictEqual(p('512,256,512,512/256,256/90/default.jpg').tile, null);
+    assert.strictEqual(p('512,256,512,512/256,256/!0/default.jpg').tile, null);
+    assert.strictEqual(p('768,512,233,265/233,/0/default.jpg').tile, null); // edge tile: stored tile is padded
+    assert.strictEqual(p('10,0,256,256/256,/0/default.jpg').tile, null); // off the grid
   });
 
   it('writes canonical URIs per version', () => {
-    assert.equal(canonical(p('full/max/0/default.jpg'), 3), 'full/max/0/default.jpg');
-    assert.equal(canonical(p('0,0,1001,777/pct:100/0/default.jpg'), 3), 'full/max/0/default.jpg');
-    assert.equal(canonical(p('square/!100,100/!90/gray.png'), 3), '112,0,777,777/100,100/!90/gray.png');
-    assert.equal(canonical(p('full/full/0/default.jpg', 2), 2), 'full/full/0/default.jpg');
-    assert.equal(canonical(p('full/500,/22.5/default.jpg', 2), 2), 'full/500,/22.5/default.jpg');
-    assert.equal(canonical(p('full/500,100/0/default.jpg', 2), 2), 'full/500,100/0/default.jpg');
+    assert.strictEqual(canonical(p('full/max/0/default.jpg'), 3), 'full/max/0/default.jpg');
+    assert.strictEqual(canonical(p('0,0,1001,777/pct:100/0/default.jpg'), 3), 'full/max/0/default.jpg');
+    assert.strictEqual(canonical(p('square/!100,100/!90/gray.png'), 3), '112,0,777,777/100,100/!90/gray.png');
+    assert.strictEqual(canonical(p('full/full/0/default.jpg', 2), 2), 'full/full/0/default.jpg');
+    assert.strictEqual(canonical(p('full/500,/22.5/default.jpg', 2), 2), 'full/500,/22.5/default.jpg');
+    assert.strictEqual(canonical(p('full/500,100/0/default.jpg', 2), 2), 'full/500,100/0/default.jpg');
   });
 
   it('gives equivalent requests one cache key, and different ones different keys', () => {
-    assert.equal(planKey(p('full/max/0/default.jpg')), planKey(p('0,0,1001,777/1001,/0/color.jpg')));
-    assert.equal(planKey(p('full/max/0/default.jpg')), planKey(p('full/full/0/default.jpg', 2)));
-    assert.notEqual(planKey(p('full/max/0/default.jpg')), planKey(p('full/max/0/gray.jpg')));
-    assert.notEqual(planKey(p('full/max/0/default.jpg')), planKey(p('full/max/!0/default.jpg')));
+    assert.strictEqual(planKey(p('full/max/0/default.jpg')), planKey(p('0,0,1001,777/1001,/0/color.jpg')));
+    assert.strictEqual(planKey(p('full/max/0/default.jpg')), planKey(p('full/full/0/default.jpg', 2)));
+    assert.notStrictEqual(planKey(p('full/max/0/default.jpg')), planKey(p('full/max/0/gray.jpg')));
+    assert.notStrictEqual(planKey(p('full/max/0/default.jpg')), planKey(p('full/max/!0/default.jpg')));
   });
 });
