@@ -1,6 +1,7 @@
 /**
- * Mocha settings shared by both runs of `npm test` (see package.json and test/README.md); the
- * files, --parallel and the results file are given on the command line. Also for one file:
+ * Mocha settings shared by both runs of `npm test` (package.json): unit + api files with --parallel
+ * --jobs 2, then test/browser alone and serial. The files, --parallel and the run's name (for its
+ * results file, test/tools/reporter.cjs) are given on the command line, so that one file runs alone:
  *   npx mocha test/unit/cache.test.ts
  */
 module.exports = {
