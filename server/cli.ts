@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * vankho serve | image add | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
+ * vankho serve | image add | image rebuild | ingest | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -8,7 +8,8 @@ import { buildDeps, createLogger, createStore, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError, NotFoundError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
-import { showProgress } from './ingest/cli-progress.js';
+import { rebuildProgress, showProgress } from './ingest/cli-progress.js';
+import { rebuildImage, storedImageIds } from './ingest/rebuild.js';
 import { readMetadata } from './ingest/metadata.js';
 import { planSources } from './ingest/sources.js';
 import { existsSync } from 'node:fs';
@@ -66,6 +67,38 @@ image
       }
     }
     process.exitCode = failed > 0 ? 1 : 0;
+  });
+
+image
+  .command('rebuild')
+  .description('rebuild stored images in the current format (pyramid, pre-rendered sizes, edge tiles); resumable: images already current are skipped')
+  .argument('[ids...]', 'identifiers to rebuild (default with --all: every stored image)')
+  .option('--all', 'every stored image', false)
+  .option('--force', 'rebuild even images that are current', false)
+  .action(async (ids: string[], o: { all: boolean; force: boolean }) => {
+    if (ids.length === 0 && !o.all) throw new InvalidArgumentError('name images to rebuild, or give --all');
+    const cfg = config();
+    const store = createStore(cfg);
+    const todo = ids.length > 0 ? ids : await storedImageIds(store);
+    const progress = rebuildProgress(todo.length, Boolean(process.stdout.isTTY));
+    const counts = { rebuilt: 0, current: 0, failed: 0 };
+    const failures: string[] = [];
+    for (const id of todo) {
+      try {
+        const r = await rebuildImage(store, id, pyramidOptions(cfg), o.force);
+        counts[r.outcome]++;
+        progress.done(id, r.outcome === 'rebuilt' ? `rebuilt from the ${r.from}` : 'already current');
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        counts.failed++;
+        failures.push(`${id}: ${err.publicMessage}`);
+        progress.done(id, `failed: ${err.publicMessage}`);
+      }
+    }
+    progress.stop();
+    for (const f of failures) console.error(`not rebuilt ${f}`);
+    console.log(`${counts.rebuilt} rebuilt, ${counts.current} already current, ${counts.failed} failed`);
+    process.exitCode = counts.failed > 0 ? 1 : 0;
   });
 
 program

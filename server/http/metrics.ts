@@ -21,7 +21,7 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  /** How images were produced: `tile_copy` (stored tile sent as is), cache `hit`, `miss`, `coalesced`. */
+  /** How images were produced: stored JPEG sent as is (`tile_copy`, `edge_copy`, `size_copy`), or rendered: cache `hit`, `miss`, `coalesced`. */
   readonly imageOutcomes = new Counter({
     name: 'vankho_image_responses_total',
     help: 'Image responses by how they were produced',

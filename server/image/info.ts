@@ -43,12 +43,14 @@ const SUPPORTS_2 = [
   'sizeAboveFull',
 ];
 
+/**
+ * Image API 3.0 §5.6: sizes the server delivers efficiently, smallest first — the pre-rendered ones
+ * (each a file copy); a format-1 image without them lists its pyramid levels. Level 0 is reached
+ * with "max" and need not be listed.
+ */
 function sizes(src: SourceInfo): { width: number; height: number }[] {
-  // Smallest first (3.0 §5.6); level 0 is reached with "max" and need not be listed.
-  return src.levels
-    .slice(1)
-    .map((l) => ({ width: l.width, height: l.height }))
-    .reverse();
+  const from = src.sizes?.length ? src.sizes : src.levels.slice(1).reverse();
+  return from.map((l) => ({ width: l.width, height: l.height }));
 }
 
 function scaleFactors(src: SourceInfo): number[] {

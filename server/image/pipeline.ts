@@ -11,7 +11,8 @@ import sharp, { type Sharp } from 'sharp';
 import { readJpegTile } from '../storage/tiff.js';
 import type { Format } from './iiif-url.js';
 import type { ImagePlan } from './plan.js';
-import type { StoredImage } from './source.js';
+import type { ExtraJpeg } from '../storage/layout.js';
+import { edgeKey, type StoredImage } from './source.js';
 
 export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   jpg: 'image/jpeg',
@@ -28,12 +29,32 @@ export interface RenderOptions {
   readonly background: string;
 }
 
-/** The plan names a stored tile (`plan.tile`) of a level whose tiles are plain JPEG. */
-export function canCopyTile(image: StoredImage, plan: ImagePlan): boolean {
-  return plan.tile !== null && image.copyable[plan.level] === true;
+/** How a plan's output can be had without decoding: which stored JPEG is exactly it. */
+export type StoredCopy = 'tile_copy' | 'edge_copy' | 'size_copy';
+
+export function storedCopy(image: StoredImage, plan: ImagePlan): StoredCopy | null {
+  if (plan.tile !== null && image.copyable[plan.level] === true) return 'tile_copy';
+  if (plan.edgeTile !== null && image.edgeTiles.has(edgeKey(plan.level, plan.edgeTile.col, plan.edgeTile.row))) return 'edge_copy';
+  if (plan.sizeExact && plan.size !== null && image.sizes[plan.size]) return 'size_copy';
+  return null;
 }
 
-export async function copyTile(image: StoredImage, plan: ImagePlan): Promise<Buffer> {
+async function readExtra(image: StoredImage, at: ExtraJpeg): Promise<Buffer> {
+  const fh = await open(image.extrasPath!, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(at.length);
+    const { bytesRead } = await fh.read(buf, 0, at.length, at.offset);
+    if (bytesRead !== at.length) throw new Error(`extras file of ${image.id} is shorter than its index`);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The stored bytes `storedCopy` named: no decode, no re-encode. */
+export async function copyStored(image: StoredImage, plan: ImagePlan, kind: StoredCopy): Promise<Buffer> {
+  if (kind === 'edge_copy') return readExtra(image, image.edgeTiles.get(edgeKey(plan.level, plan.edgeTile!.col, plan.edgeTile!.row))!);
+  if (kind === 'size_copy') return readExtra(image, image.sizes[plan.size!]!);
   const fh = await open(image.path, 'r');
   try {
     return await readJpegTile(fh, image.directories[plan.level]!, plan.tile!.col, plan.tile!.row);
@@ -64,11 +85,26 @@ function encode(img: Sharp, format: Format, quality: number): Sharp {
   }
 }
 
-export async function render(image: StoredImage, plan: ImagePlan, opts: RenderOptions): Promise<Buffer> {
+/**
+ * The plan's region at its output size: from the smallest pre-rendered size that holds it when the
+ * request is for the whole image (one small JPEG decoded, resized by less than 1.19×), else from the
+ * plan's pyramid level (only the tiles under the region).
+ */
+async function sized(image: StoredImage, plan: ImagePlan): Promise<Sharp> {
+  const stored = plan.size !== null ? image.sizes[plan.size] : undefined;
+  if (stored && image.extrasPath) {
+    const s = image.info.sizes![plan.size!]!;
+    const img = sharp(await readExtra(image, stored));
+    return s.width === plan.width && s.height === plan.height ? img : img.resize(plan.width, plan.height, { fit: 'fill' });
+  }
   const lr = plan.levelRegion;
-  let img = sharp(image.path, { page: plan.level, sequentialRead: false, limitInputPixels: false })
+  const img = sharp(image.path, { page: plan.level, sequentialRead: false, limitInputPixels: false })
     .extract({ left: lr.x, top: lr.y, width: lr.w, height: lr.h });
-  if (lr.w !== plan.width || lr.h !== plan.height) img = img.resize(plan.width, plan.height, { fit: 'fill' });
+  return lr.w !== plan.width || lr.h !== plan.height ? img.resize(plan.width, plan.height, { fit: 'fill' }) : img;
+}
+
+export async function render(image: StoredImage, plan: ImagePlan, opts: RenderOptions): Promise<Buffer> {
+  let img = await sized(image, plan);
 
   if (plan.mirror || plan.rotation !== 0) {
     // sharp applies rotation before resizing within one pipeline; the spec wants it after, so the

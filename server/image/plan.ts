@@ -22,6 +22,8 @@ export interface Dimensions {
 export interface SourceInfo extends Dimensions {
   /** Pyramid levels, level 0 the full image, each the previous halved (rounded down). */
   readonly levels: readonly Dimensions[];
+  /** Whole-image sizes stored pre-rendered, smallest first (info.json `sizes`); none for format-1 images. */
+  readonly sizes?: readonly Dimensions[];
   readonly tileWidth: number;
   readonly tileHeight: number;
 }
@@ -51,6 +53,14 @@ export interface ImagePlan {
   readonly levelRegion: Rect;
   /** Set when the output is exactly one stored tile of `level`: it can be copied, not re-encoded. */
   readonly tile: { readonly col: number; readonly row: number } | null;
+  /** Set when the output is exactly one edge tile of `level` at its true size (stored apart from the TIFF). */
+  readonly edgeTile: { readonly col: number; readonly row: number } | null;
+  /**
+   * Index in `sizes` of the pre-rendered size to read instead of the pyramid (a whole-image request no
+   * larger than it), or null. `sizeExact`: the output is that size as stored, to be copied.
+   */
+  readonly size: number | null;
+  readonly sizeExact: boolean;
 }
 
 function bad(code: string, message: string): never {
@@ -167,16 +177,42 @@ function alignedTile(src: SourceInfo, level: number, r: Rect, lr: Rect, w: numbe
   return exact && whole && onGrid ? { col: lr.x / src.tileWidth, row: lr.y / src.tileHeight } : null;
 }
 
+/**
+ * An edge tile (right column or bottom row of a level) asked for as viewers ask: the region is the
+ * tile's area at full resolution, clipped by the image (Image API 3.0 §4.1), the size its true size.
+ */
+function edgeTile(src: SourceInfo, level: number, r: Rect, lr: Rect, w: number, h: number) {
+  const L = src.levels[level]!;
+  const s = 2 ** level;
+  const { tileWidth: tw, tileHeight: th } = src;
+  if (lr.x % tw !== 0 || lr.y % th !== 0 || r.x !== lr.x * s || r.y !== lr.y * s) return null;
+  const tileW = Math.min(tw, L.width - lr.x);
+  const tileH = Math.min(th, L.height - lr.y);
+  if (tileW === tw && tileH === th) return null;
+  // The region covers the tile's full-resolution area as far as the image goes.
+  const covers = r.w === Math.min(tw * s, src.width - r.x) && r.h === Math.min(th * s, src.height - r.y);
+  return covers && lr.w === tileW && lr.h === tileH && w === tileW && h === tileH ? { col: lr.x / tw, row: lr.y / th } : null;
+}
+
+/** The smallest pre-rendered size that holds a whole-image output of w×h (one pixel of slack). */
+function chooseSize(src: SourceInfo, w: number, h: number): number | null {
+  const i = (src.sizes ?? []).findIndex((s) => s.width + 1 >= w && s.height + 1 >= h);
+  return i === -1 ? null : i;
+}
+
 export function plan(req: ImageRequest, src: SourceInfo, limits: Limits): ImagePlan {
   const region = resolveRegion(req, src);
   const [width, height, isMaxSize] = resolveSize(req, region.w, region.h, limits);
   const level = chooseLevel(src, region, width, height);
   const levelRegion = levelRect(src, level, region);
   const plain = req.rotation === 0 && !req.mirror && req.format === 'jpg' && (req.quality === 'default' || req.quality === 'color');
+  const fullRegion = region.x === 0 && region.y === 0 && region.w === src.width && region.h === src.height;
+  const size = fullRegion ? chooseSize(src, width, height) : null;
+  const stored = size === null ? null : src.sizes![size]!;
   return Object.freeze({
     id: req.id,
     region,
-    fullRegion: region.x === 0 && region.y === 0 && region.w === src.width && region.h === src.height,
+    fullRegion,
     width,
     height,
     isMaxSize,
@@ -187,6 +223,9 @@ export function plan(req: ImageRequest, src: SourceInfo, limits: Limits): ImageP
     level,
     levelRegion,
     tile: plain ? alignedTile(src, level, region, levelRegion, width, height) : null,
+    edgeTile: plain ? edgeTile(src, level, region, levelRegion, width, height) : null,
+    size,
+    sizeExact: plain && stored !== null && stored.width === width && stored.height === height,
   });
 }
 

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import type { CacheOutcome, DerivativeCache } from './cache.js';
 import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
-import { canCopyTile, CONTENT_TYPES, copyTile, render, type RenderOptions } from './pipeline.js';
+import { CONTENT_TYPES, copyStored, render, storedCopy, type RenderOptions, type StoredCopy } from './pipeline.js';
 import { canonical, plan, planKey, type ImagePlan, type Limits } from './plan.js';
 import type { ImageSource, StoredImage } from './source.js';
 
-export type Outcome = CacheOutcome | 'tile_copy';
+export type Outcome = CacheOutcome | StoredCopy;
 
 export interface ImageServiceOptions {
   readonly limits: Limits;
@@ -62,9 +62,10 @@ export class ImageService {
 
   async produce(prepared: PreparedImage): Promise<Buffer> {
     const { image, plan: p } = prepared;
-    if (canCopyTile(image, p)) {
-      this.options.onOutcome?.('tile_copy');
-      return copyTile(image, p);
+    const copy = storedCopy(image, p);
+    if (copy) {
+      this.options.onOutcome?.(copy);
+      return copyStored(image, p, copy);
     }
     const key = `${planKey(p)}|${image.version}|q${this.options.render.quality}`;
     const { data, outcome } = await this.cache.getOrRender(key, () => render(image, p, this.options.render));

@@ -1,24 +1,31 @@
 /**
- * ImageSource: identifier → a stored pyramid the renderer can read. The TIFF directories of each
- * pyramid are read once and kept (keyed by the file's size and mtime), so a tile request costs a
- * stat, not a parse. Throws NotFoundError for an identifier we do not hold.
+ * ImageSource: identifier → a stored pyramid the renderer can read. The image record (the pointer to
+ * the current version) and the TIFF directories of its pyramid are read once and kept, keyed by the
+ * record's size and mtime, so a tile request costs a stat, not a parse; a rebuild that switches the
+ * record is seen on the next request. Throws NotFoundError for an identifier we do not hold.
  */
 import { NotFoundError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { imageKeys } from '../storage/layout.js';
-import { hasCopyableJpegTiles, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
+import { imageKeys, pyramidKey, type ExtraJpeg, type ImageRecord } from '../storage/layout.js';
+import { hasCopyableJpegTiles, pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
 import type { SourceInfo } from './plan.js';
 
 export interface StoredImage {
   readonly id: string;
   readonly info: SourceInfo;
   readonly path: string;
-  /** Changes whenever the pyramid is replaced: part of ETags and cache keys. */
+  /** Changes whenever the image is rebuilt or replaced: part of ETags and cache keys. */
   readonly version: string;
   readonly modified: Date;
   /** Pyramid levels whose stored JPEG tiles can be copied out as they are. */
   readonly directories: readonly TiffDirectory[];
   readonly copyable: readonly boolean[];
+  /** File holding the pre-rendered sizes and edge tiles (null for format-1 images). */
+  readonly extrasPath: string | null;
+  /** Where each of `info.sizes` lies in the extras file. */
+  readonly sizes: readonly ExtraJpeg[];
+  /** Edge tiles by `level/col/row`. */
+  readonly edgeTiles: ReadonlyMap<string, ExtraJpeg>;
 }
 
 export interface ImageSource {
@@ -26,16 +33,7 @@ export interface ImageSource {
   get(id: string): Promise<StoredImage>;
 }
 
-/** Keeps only the chain of levels that really halve the previous one (libvips rounds down). */
-function pyramidLevels(dirs: readonly TiffDirectory[]): TiffDirectory[] {
-  const levels = [dirs[0]!];
-  for (const d of dirs.slice(1)) {
-    const prev = levels.at(-1)!;
-    if ((d.subfileType & 1) !== 1 || d.width !== Math.floor(prev.width / 2) || d.height !== Math.floor(prev.height / 2)) break;
-    levels.push(d);
-  }
-  return levels;
-}
+export const edgeKey = (level: number, col: number, row: number) => `${level}/${col}/${row}`;
 
 export class PyramidImageSource implements ImageSource {
   private readonly known = new Map<string, StoredImage>();
@@ -44,25 +42,35 @@ export class PyramidImageSource implements ImageSource {
 
   async get(id: string): Promise<StoredImage> {
     const keys = imageKeys(id);
-    const [record, pyramid] = await Promise.all([this.store.stat(keys.record), this.store.stat(keys.pyramid)]);
-    if (!record || !pyramid) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
-    const version = `${pyramid.size.toString(36)}-${Math.floor(pyramid.mtimeMs).toString(36)}`;
+    const stat = await this.store.stat(keys.record);
+    if (!stat) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
+    const stamp = `${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}`;
     const cached = this.known.get(id);
-    if (cached?.version === version) return cached;
+    if (cached && cached.version.endsWith(stamp)) return cached;
 
-    const path = this.store.localPath(keys.pyramid);
+    const record = JSON.parse((await this.store.read(keys.record)).toString()) as ImageRecord;
+    const key = pyramidKey(record);
+    const pyramid = await this.store.stat(key);
+    if (!pyramid) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
+    const path = this.store.localPath(key);
     const levels = pyramidLevels(await readTiffFile(path));
+    const sizes = record.sizes ?? [];
     const image: StoredImage = {
       id,
       path,
-      version,
-      modified: new Date(Math.floor(pyramid.mtimeMs / 1000) * 1000),
+      // Format 1: the pyramid file's own stamp (it was replaced in place); then the record's.
+      version: `${record.version ?? `${pyramid.size.toString(36)}-${Math.floor(pyramid.mtimeMs).toString(36)}`}-${stamp}`,
+      modified: new Date(Math.floor(Math.max(stat.mtimeMs, pyramid.mtimeMs) / 1000) * 1000),
       directories: levels,
       copyable: levels.map(hasCopyableJpegTiles),
+      extrasPath: record.version ? this.store.localPath(keys.version(record.version).extras) : null,
+      sizes,
+      edgeTiles: new Map((record.edgeTiles ?? []).map((t) => [edgeKey(t.level, t.col, t.row), t])),
       info: {
         width: levels[0]!.width,
         height: levels[0]!.height,
         levels: levels.map((l) => ({ width: l.width, height: l.height })),
+        sizes: sizes.map((s) => ({ width: s.width, height: s.height })),
         tileWidth: levels[0]!.tileWidth,
         tileHeight: levels[0]!.tileHeight,
       },

@@ -20,7 +20,7 @@ import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { SearchIndex } from '../search/index.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { sha256File } from '../storage/hash.js';
-import { imageKeys, itemKeys, ocrKeys, type ImageRecord } from '../storage/layout.js';
+import { imageKeys, itemKeys, ocrKeys, pyramidKey, type ImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import { parseAlto, pageText, type OcrPage } from './alto.js';
 import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
@@ -29,7 +29,7 @@ import type { MalwareScanner } from './malware.js';
 import type { ItemMetadata } from './metadata.js';
 import { ocrSettings, type Ocr } from './ocr.js';
 import { extractPageJpegs } from './pdf-images.js';
-import { addImage, idFromFileName, type PyramidOptions } from './pyramid.js';
+import { addImage, idFromFileName, readImageRecord, type PyramidOptions } from './pyramid.js';
 import { parsePageSource, planSources } from './sources.js';
 
 const run = promisify(execFile);
@@ -268,7 +268,9 @@ export class IngestPipeline {
     if (await store.stat(keys.lines)) return;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
     try {
-      const { data, info } = await sharp(store.localPath(imageKeys(imageId).pyramid), { page: 0 }).grayscale().raw().toBuffer({ resolveWithObject: true });
+      const record = await readImageRecord(store, imageId);
+      if (!record) throw new Error(`image ${imageId} vanished before OCR`);
+      const { data, info } = await sharp(store.localPath(pyramidKey(record)), { page: 0 }).grayscale().raw().toBuffer({ resolveWithObject: true });
       // PGM: the cheapest image for Tesseract to read.
       const pgm = path.join(dir, 'page.pgm');
       await writeFile(pgm, Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`), data]));

@@ -1,19 +1,23 @@
 /**
- * Turns one scan into stored images: the master kept byte for byte, and per page a tiled pyramidal
- * TIFF (JPEG tiles) that the image server reads level by level. Behind `vankho image add`.
+ * Turns one scan into stored images: the master kept byte for byte, and per page a version folder
+ * holding a tiled pyramidal TIFF (JPEG tiles) that the image server reads level by level, and its
+ * extras (pre-rendered sizes, edge tiles). Behind `vankho image add` and `vankho image rebuild`.
  *
  * Order of work, so that a refused or crashed add damages nothing already stored:
- * checks on size and header (no decoding) → pyramid decoded into a temp file → renamed into place
- * → master copied → record written last (its presence marks the image complete).
+ * checks on size and header (no decoding) → a new version folder built (each file through a temp
+ * file) → master copied → record written last: its presence marks the image complete, and its
+ * `version` is the one pointer that switches a replaced image from the old derivatives to the new.
  */
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IMAGE_ID_RULE, imageKeys, isValidImageId, type ImageRecord } from '../storage/layout.js';
+import { IMAGE_ID_RULE, imageKeys, isValidImageId, PYRAMID_FORMAT, type ImageRecord } from '../storage/layout.js';
 import { sha256File } from '../storage/hash.js';
-import { pageIndexes, readTiffFile, TiffFormatError } from '../storage/tiff.js';
+import { pageIndexes, pyramidLevels, readTiffFile, TiffFormatError } from '../storage/tiff.js';
+import { buildExtras } from './derivatives.js';
 import { describeUnknown, detectType, EXTENSION, readHead, type DetectedType } from './detect.js';
 
 export interface PyramidOptions {
@@ -85,11 +89,33 @@ async function inspect(file: string, opts: PyramidOptions): Promise<{ type: Dete
   return { type, pages, bytes: st.size };
 }
 
-async function buildPyramid(store: BlobStore, file: string, page: number, key: string, opts: PyramidOptions) {
-  await store.putWith(key, async (temp) => {
+/** A new version folder name: sorts by time, never reused. */
+function newVersion(): string {
+  return `v${PYRAMID_FORMAT}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The derivatives of one page, built into a new version folder that nothing points to yet. */
+export interface BuiltVersion {
+  readonly version: string;
+  readonly width: number;
+  readonly height: number;
+  readonly levels: number;
+  readonly sizes: ImageRecord['sizes'];
+  readonly edgeTiles: ImageRecord['edgeTiles'];
+}
+
+/**
+ * Pyramid (YCbCr JPEG tiles below quality 90, as libvips writes them: a quarter of the bytes of RGB
+ * tiles) and extras (pre-rendered sizes, edge tiles) of one page, in a new version folder.
+ * `input` is a file sharp reads (a master, or a stored pyramid being rebuilt).
+ */
+export async function buildVersion(store: BlobStore, input: string, page: number, id: string, opts: PyramidOptions, label = input): Promise<BuiltVersion> {
+  const version = newVersion();
+  const keys = imageKeys(id).version(version);
+  await store.putWith(keys.pyramid, async (temp) => {
     try {
       // rotate(): EXIF orientation; flatten(): alpha onto the background (no-op without alpha).
-      await sharp(file, { page, limitInputPixels: opts.maxInputPixels, failOn: 'warning' })
+      await sharp(input, { page, limitInputPixels: opts.maxInputPixels, failOn: 'warning' })
         .rotate()
         .flatten({ background: opts.background })
         .toColourspace('srgb')
@@ -103,9 +129,48 @@ async function buildPyramid(store: BlobStore, file: string, page: number, key: s
         })
         .toFile(temp);
     } catch (err) {
-      refuse(file, 'corrupt_file', `the image does not decode cleanly (${(err as Error).message.split('\n')[0]})`);
+      refuse(label, 'corrupt_file', `the image does not decode cleanly (${(err as Error).message.split('\n')[0]})`);
     }
   });
+  const pyramid = store.localPath(keys.pyramid);
+  const extras = await buildExtras(pyramid, opts.quality);
+  await store.put(keys.extras, extras.data);
+  const levels = pyramidLevels(await readTiffFile(pyramid));
+  return { version, width: levels[0]!.width, height: levels[0]!.height, levels: levels.length, sizes: extras.sizes, edgeTiles: extras.edgeTiles };
+}
+
+/** The fields of a record that describe a built version. */
+export function versionFields(built: BuiltVersion, opts: PyramidOptions): Pick<ImageRecord, 'width' | 'height' | 'levels' | 'tileSize' | 'format' | 'version' | 'quality' | 'sizes' | 'edgeTiles'> {
+  return {
+    width: built.width,
+    height: built.height,
+    levels: built.levels,
+    tileSize: opts.tileSize,
+    format: PYRAMID_FORMAT,
+    version: built.version,
+    quality: opts.quality,
+    sizes: built.sizes,
+    edgeTiles: built.edgeTiles,
+  };
+}
+
+/**
+ * Removes what the record does not point to: older versions, a format-1 pyramid, and half-built
+ * versions a killed add or rebuild left behind. Call only after the record is written.
+ */
+export async function removeStaleVersions(store: BlobStore, record: ImageRecord): Promise<void> {
+  const keys = imageKeys(record.id);
+  for (const name of await store.list(keys.dir)) {
+    const stale = (/^v\d+-/.test(name) && name !== record.version) || (name === 'pyramid.tif' && record.version !== undefined);
+    if (stale) await store.remove(`${keys.dir}/${name}`);
+  }
+}
+
+/** Reads an image record; null when the image does not exist (or is not complete). */
+export async function readImageRecord(store: BlobStore, id: string): Promise<ImageRecord | null> {
+  const key = imageKeys(id).record;
+  if (!(await store.stat(key))) return null;
+  return JSON.parse((await store.read(key)).toString()) as ImageRecord;
 }
 
 /**
@@ -131,29 +196,28 @@ export async function addImage(
     }
   }
   const digest = await sha256File(file);
-  // All pages are decoded before anything becomes visible: a bad page 3 leaves no record behind.
-  for (const [i, page] of pages.entries()) await buildPyramid(store, file, page, imageKeys(ids[i]!).pyramid, opts);
+  // All pages are built before anything becomes visible: a bad page 3 leaves no record behind.
+  const built: BuiltVersion[] = [];
+  for (const [i, page] of pages.entries()) built.push(await buildVersion(store, file, page, ids[i]!, opts, file));
   // A multi-page master is kept once, beside its first page.
   const masterKey = options.sharedMaster ?? imageKeys(ids[0]!).master(EXTENSION[type]);
   if (!options.sharedMaster) await store.putFile(masterKey, file);
   const records: ImageRecord[] = [];
-  for (const id of ids) {
-    const keys = imageKeys(id);
-    const levels = await readTiffFile(store.localPath(keys.pyramid));
+  for (const [i, id] of ids.entries()) {
     const record: ImageRecord = {
       id,
-      width: levels[0]!.width,
-      height: levels[0]!.height,
       masterKey,
       masterSha256: digest,
       masterBytes: bytes,
       masterFormat: type,
       originalName: path.basename(file),
-      tileSize: opts.tileSize,
-      levels: levels.length,
       createdAt: new Date().toISOString(),
+      page: pages[i]!,
+      ...versionFields(built[i]!, opts),
     };
-    await store.put(keys.record, JSON.stringify(record, null, 2));
+    // The switch: the record now points at the new version; what it pointed to before goes after.
+    await store.put(imageKeys(id).record, JSON.stringify(record, null, 2));
+    await removeStaleVersions(store, record);
     records.push(record);
   }
   return records;

@@ -4,13 +4,49 @@
  */
 export const imageKeys = (id: string) => ({
   dir: `images/${id}`,
-  /** Tiled pyramidal TIFF, JPEG tiles: what the image server reads. */
-  pyramid: `images/${id}/pyramid.tif`,
+  /** Format-1 images (before versions): the pyramid beside the record. */
+  legacyPyramid: `images/${id}/pyramid.tif`,
   /** The scan as it arrived, byte for byte. */
   master: (ext: string) => `images/${id}/master.${ext}`,
-  /** ImageRecord JSON; written last, so its presence means the image is complete. */
+  /**
+   * ImageRecord JSON: the one pointer to the image's current version. Written last (atomically), so
+   * its presence means the image is complete, and replacing it switches versions in one step.
+   */
   record: `images/${id}/image.json`,
+  /** One built version of the image's derivatives; a rebuild writes a new one beside it. */
+  version: (version: string) => ({
+    dir: `images/${id}/${version}`,
+    /** Tiled pyramidal TIFF, JPEG tiles: what the image server reads. */
+    pyramid: `images/${id}/${version}/pyramid.tif`,
+    /** Pre-rendered whole-image sizes and the pyramid's edge tiles, JPEG files end to end (index in the record). */
+    extras: `images/${id}/${version}/extras.bin`,
+  }),
 });
+
+/** Current layout of stored derivatives: 2 = versioned folder, YCbCr JPEG tiles, pre-rendered sizes and edge tiles. */
+export const PYRAMID_FORMAT = 2;
+
+/** A JPEG held in a version's extras file. */
+export interface ExtraJpeg {
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface StoredSize extends ExtraJpeg {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface StoredEdgeTile extends ExtraJpeg {
+  readonly level: number;
+  readonly col: number;
+  readonly row: number;
+}
+
+/** Key of the pyramid an image record points to (format 1: beside the record). */
+export function pyramidKey(record: ImageRecord): string {
+  return record.version ? imageKeys(record.id).version(record.version).pyramid : imageKeys(record.id).legacyPyramid;
+}
 
 export interface ImageRecord {
   readonly id: string;
@@ -24,6 +60,18 @@ export interface ImageRecord {
   readonly tileSize: number;
   readonly levels: number;
   readonly createdAt: string;
+  /** Page of the master this image was made from (sharp's `page`); absent: 0, or unknown for format 1. */
+  readonly page?: number;
+  /** PYRAMID_FORMAT the derivatives were built with; absent: 1 (pyramid.tif beside the record, RGB tiles). */
+  readonly format?: number;
+  /** Folder of the current version under the image's folder; absent for format 1. */
+  readonly version?: string;
+  /** JPEG quality of the stored tiles and sizes. */
+  readonly quality?: number;
+  /** Pre-rendered whole-image sizes in the version's extras file, smallest first. */
+  readonly sizes?: readonly StoredSize[];
+  /** Edge tiles (right column, bottom row) at their true size, in the version's extras file. */
+  readonly edgeTiles?: readonly StoredEdgeTile[];
 }
 
 /**

@@ -150,6 +150,20 @@ export async function readTiffDirectories(fh: FileHandle): Promise<TiffDirectory
   return dirs;
 }
 
+/**
+ * The pyramid's levels: directory 0, then the chain of reduced-resolution directories that really
+ * halve the previous one (libvips rounds down). Level k is sharp's `page` k.
+ */
+export function pyramidLevels(dirs: readonly TiffDirectory[]): TiffDirectory[] {
+  const levels = [dirs[0]!];
+  for (const d of dirs.slice(1)) {
+    const prev = levels.at(-1)!;
+    if ((d.subfileType & 1) !== 1 || d.width !== Math.floor(prev.width / 2) || d.height !== Math.floor(prev.height / 2)) break;
+    levels.push(d);
+  }
+  return levels;
+}
+
 /** Can this directory's tiles be sent to a browser as they are stored? */
 export function hasCopyableJpegTiles(d: TiffDirectory): boolean {
   const tiles = Math.ceil(d.width / d.tileWidth) * Math.ceil(d.height / d.tileHeight);
