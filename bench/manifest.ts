@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   cold.sort((a, b) => a - b);
   deps.close();
 
-  const server = await startVankho(projectRoot, work, 18_900, 'page');
+  const server = await startVankho(projectRoot, work, 18_900, 'page', false);
   const rows: { version: string; concurrency: number; rps: number; p50: number; p99: number }[] = [];
   try {
     for (const version of [3, 2]) {

@@ -2,6 +2,7 @@
  * The three servers the benchmark compares, each a separate process tree on 127.0.0.1 so its
  * memory and CPU can be read from /proc:
  * - vankho: our built server (`dist/server/cli.js serve`), derivative cache off (uncached figures);
+ *   vankho-cached: the same as shipped, derivative cache on;
  * - iipsrv: Debian's iipimage-server (FastCGI) behind lighttpd;
  * - iiif-processor: the npm library in a minimal HTTP server (bench/iiif-processor-server.ts).
  */
@@ -43,14 +44,14 @@ function stopper(children: ChildProcess[]) {
   };
 }
 
-export async function startVankho(root: string, storageRoot: string, port: number, probeId: string): Promise<RunningServer> {
+export async function startVankho(root: string, storageRoot: string, port: number, probeId: string, cache: boolean): Promise<RunningServer> {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'server', 'cli.js'), 'serve', '--no-demo', '--port', String(port)], {
     // MALLOC_ARENA_MAX as `npm start` and the Dockerfile set it: the server as shipped.
-    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', VANKHO_CACHE_MAX_BYTES: '0', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', ...(cache ? {} : { VANKHO_CACHE_MAX_BYTES: '0' }), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(`http://127.0.0.1:${port}/iiif/2/${probeId}/info.json`, child, 'vankho');
-  return { name: 'vankho', prefix: `http://127.0.0.1:${port}/iiif/2/`, pids: () => [child.pid!], stop: stopper([child]) };
+  return { name: cache ? 'vankho-cached' : 'vankho', prefix: `http://127.0.0.1:${port}/iiif/2/`, pids: () => [child.pid!], stop: stopper([child]) };
 }
 
 /** iipsrv reads `FILESYSTEM_PREFIX + id`; the bench links each pyramid there as `{id}`. */
