@@ -16,26 +16,10 @@ import pino from 'pino';
 import { buildDeps } from '../server/app.js';
 import { loadConfig, projectRoot } from '../server/config.js';
 import { data } from '../test/helpers/shared.js';
+import { cer } from '../test/helpers/text.js';
 
 const run = promisify(execFile);
 const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 2);
-
-/** Levenshtein distance over code points. */
-function distance(a: string[], b: string[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-function cer(ocr: string, truth: string, han: boolean): number {
-  const norm = (s: string) => (han ? s.normalize('NFC').replace(/\s+/g, '') : s.normalize('NFC').replace(/\s+/g, ' ').trim());
-  const t = [...norm(truth)];
-  return distance([...norm(ocr)], t) / t.length;
-}
 
 async function pool<T>(items: T[], limit: number, work: (t: T) => Promise<void>) {
   let next = 0;

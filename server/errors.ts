@@ -36,6 +36,16 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** 405: the resource exists but does not take this method; `allow` lists those it takes. */
+export class MethodNotAllowedError extends AppError {
+  constructor(
+    message: string,
+    readonly allow: string,
+  ) {
+    super(405, 'method_not_allowed', message);
+  }
+}
+
 /** 413: an upload or input file over the configured size. */
 export class PayloadTooLargeError extends AppError {
   constructor(message: string) {

@@ -18,6 +18,7 @@ export function allowAnyOrigin(ctx: Koa.Context): boolean {
   ctx.set('Access-Control-Allow-Origin', '*');
   if (ctx.method !== 'OPTIONS') return false;
   ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+  ctx.set('Allow', 'GET, HEAD, OPTIONS');
   ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'Accept');
   ctx.status = 204;
   return true;

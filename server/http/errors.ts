@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
+import { AppError, MethodNotAllowedError } from '../errors.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -34,6 +34,7 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       let message = 'internal server error';
       if (err instanceof AppError) {
         ({ status, code, publicMessage: message } = err);
+        if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow);
       } else if (isClientError(err)) {
         // Errors from Koa and its middleware that carry a 4xx status (body too large, malformed JSON…).
         status = err.status!;

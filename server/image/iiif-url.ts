@@ -3,7 +3,7 @@
  * Every rejection is a BadRequestError whose message says which parameter is wrong and why.
  * Image API 3.0 §4 and 2.1 §4 differ only in the size forms accepted (`full` vs `max` and `^`).
  */
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import { IMAGE_ID_RULE, isValidImageId } from '../storage/layout.js';
 
 export type ApiVersion = 2 | 3;
@@ -156,7 +156,12 @@ export function parseImageRequest(id: string, p: RawParams, version: ApiVersion)
   };
 }
 
+/**
+ * An identifier outside the alphabet we mint names no image we could hold: 404 (Image API 3.0 §7
+ * "the image resource specified by identifier does not exist"; the official validator's
+ * id_error_escapedslash wants 404 for `a%2Fb`), with the rule in the message. Nothing is looked up.
+ */
 export function parseIdentifier(raw: string): string {
-  if (!isValidImageId(raw)) bad('invalid_identifier', IMAGE_ID_RULE);
+  if (!isValidImageId(raw)) throw new NotFoundError(`no image with identifier ${JSON.stringify(raw.slice(0, 140))}: ${IMAGE_ID_RULE}`, 'unknown_image');
   return raw;
 }

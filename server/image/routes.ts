@@ -3,7 +3,7 @@
  * Paths are split and each segment decoded once here; a bad escape is a 400, not a crash.
  */
 import type Koa from 'koa';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, MethodNotAllowedError } from '../errors.js';
 import { allowAnyOrigin, jsonLdType, setValidators } from '../http/caching.js';
 import type { ApiVersion } from './iiif-url.js';
 import { parseIdentifier, parseImageRequest } from './iiif-url.js';
@@ -37,8 +37,8 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     const version = Number(m[1]) as ApiVersion;
     if (allowAnyOrigin(ctx)) return;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD, OPTIONS');
-      throw new BadRequestError('method_not_allowed', `${ctx.method} is not supported on image URIs`);
+      // OPTIONS was answered above (CORS preflight: bearer tokens on info.json need it).
+      throw new MethodNotAllowedError(`${ctx.method} is not supported on image URIs`, 'GET, HEAD, OPTIONS');
     }
     // Image errors are plain text (a browser <img> shows nothing anyway; curl shows the reason).
     ctx.state.errorFormat = 'text';
@@ -46,6 +46,12 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     if (segments.length === 0 || segments[0] === '') {
       throw new BadRequestError('missing_identifier', `an image URI is /iiif/${version}/{identifier}/info.json or /iiif/${version}/{identifier}/{region}/{size}/{rotation}/{quality}.{format}`);
     }
+    // Image API 3.0 §9: a slash in an identifier must be escaped. Sent unescaped (`a/b/full/max/0/default.jpg`,
+    // `a/b/info.json`), the request's own segments are the last four (or info.json) and everything before
+    // them is the identifier: one we cannot hold, so a 404 (the official validator's id_error_escapedslash).
+    const last = segments.at(-1)!;
+    if (segments.length > 5 && /^[a-z]+\.[a-z0-9]+$/i.test(last)) parseIdentifier(segments.slice(0, -4).map(decodeSegment).join('/'));
+    if (segments.length > 2 && last === 'info.json') parseIdentifier(segments.slice(0, -1).map(decodeSegment).join('/'));
     const id = parseIdentifier(decodeSegment(segments[0]!));
     const base = `${opts.baseUrl(ctx)}/iiif/${version}/${encodeURIComponent(id)}`;
 

@@ -164,7 +164,7 @@ export class IngestPipeline {
         }
         await this.image(file, imageId, src.kind === 'tiff' ? src.index : undefined, sharedMaster);
         this.progress(jobId, item, page.position, 'pyramid');
-        await this.recognise(imageId, settings);
+        await this.recognise(imageId, settings, { file, page: src.kind === 'tiff' ? src.index : 0 });
         this.progress(jobId, item, page.position, 'ocr');
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -261,16 +261,23 @@ export class IngestPipeline {
     await addImage(store, file, { id: imageId, replace: true, ...(page !== undefined ? { page } : {}), ...(sharedMaster ? { sharedMaster } : {}) }, this.deps.options.pyramid);
   }
 
-  /** OCR of the pyramid's full level (so boxes are canvas coordinates); ALTO, then lines (the marker). */
-  private async recognise(imageId: string, settings: ReturnType<typeof ocrSettings>): Promise<void> {
+  /**
+   * OCR of the page image as it arrived (not the pyramid: its tiles are lossy JPEG, and OCR reads
+   * small diacritics), turned and flattened exactly as the pyramid's full level is, so that boxes are
+   * canvas coordinates. ALTO, then lines (the marker).
+   */
+  private async recognise(imageId: string, settings: ReturnType<typeof ocrSettings>, source: { file: string; page: number }): Promise<void> {
     const { store } = this.deps;
     const keys = ocrKeys(imageId);
     if (await store.stat(keys.lines)) return;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
     try {
-      const record = await readImageRecord(store, imageId);
-      if (!record) throw new Error(`image ${imageId} vanished before OCR`);
-      const { data, info } = await sharp(store.localPath(pyramidKey(record)), { page: 0 }).grayscale().raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(source.file, { page: source.page, limitInputPixels: this.deps.options.pyramid.maxInputPixels })
+        .rotate()
+        .flatten({ background: this.deps.options.pyramid.background })
+        .grayscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       // PGM: the cheapest image for Tesseract to read.
       const pgm = path.join(dir, 'page.pgm');
       await writeFile(pgm, Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`), data]));

@@ -53,10 +53,10 @@ describe('image add', () => {
       assert.strictEqual(rec!.masterSha256, await sha(file));
       assert.strictEqual(await sha(srv.deps.store.localPath(rec!.masterKey)), await sha(file));
       assert.deepEqual([rec!.width, rec!.height, rec!.levels, rec!.tileSize], [1600, 1200, 4, 256]);
-      const meta = await sharp(srv.deps.store.localPath('images/seal-page/pyramid.tif')).metadata();
+      const meta = await sharp(await srv.pyramid('seal-page')).metadata();
       assert.strictEqual(meta.format, 'tiff');
       assert.strictEqual(meta.pages, 4);
-      const fh = await open(srv.deps.store.localPath('images/seal-page/pyramid.tif'), 'r');
+      const fh = await open(await srv.pyramid('seal-page'), 'r');
       const dirs = await readTiffDirectories(fh).finally(() => fh.close());
       assert.deepEqual(dirs.map((d) => [d.width, d.compression, d.tileWidth]), [[1600, 7, 256], [800, 7, 256], [400, 7, 256], [200, 7, 256]]);
     });
@@ -189,12 +189,18 @@ describe('image add', () => {
     it('a refused replacement leaves the stored image exactly as it was', async () => {
       await srv.add(data('manuscripts', '2568591_15.jpg'), 'precious');
       const store = srv.deps.store;
-      const before = await Promise.all(['pyramid.tif', 'image.json', 'master.jpg'].map((f) => sha(store.localPath(`images/precious/${f}`))));
+      // Every stored file of the image: record, master, the current version's pyramid and extras.
+      const files = async () => {
+        const names = (await readdir(store.localPath('images/precious'), { recursive: true })).map(String).sort();
+        return Promise.all(names.filter((f) => /\.(json|jpg|tif|bin)$/.test(f)).map(async (f) => `${f} ${await sha(store.localPath(`images/precious/${f}`))}`));
+      };
+      const before = await files();
+      assert.strictEqual(before.length, 4, before.join('\n'));
       const tile = await body(await srv.get('/iiif/3/precious/0,0,256,256/256,/0/default.jpg'));
       for (const file of ['truncated.jpg', 'png_bomb_100000x100000.png', 'zip_renamed.tif']) {
         await rejects(addImage(store, data('hostile', file), { id: 'precious', replace: true }, pyramidOptions(srv.deps.config)), AppError);
       }
-      const afterwards = await Promise.all(['pyramid.tif', 'image.json', 'master.jpg'].map((f) => sha(store.localPath(`images/precious/${f}`))));
+      const afterwards = await files();
       assert.deepEqual(afterwards, before);
       assert.ok(tile.equals(await body(await srv.get('/iiif/3/precious/0,0,256,256/256,/0/default.jpg'))));
     });

@@ -60,7 +60,12 @@ describe('IIIF Image API', () => {
       assert.strictEqual(info.profile, 'level2');
       assert.deepEqual([info.width, info.height], [1000, 1000]);
       assert.deepEqual(info.tiles, [{ width: 256, height: 256, scaleFactors: [1, 2, 4] }]);
-      assert.deepEqual(info.sizes, [{ width: 250, height: 250 }, { width: 500, height: 500 }]);
+      // Pre-rendered sizes (quarter-octave steps), smallest first; each pyramid level's size among them.
+      assert.deepEqual(
+        info.sizes.map((s: { width: number }) => s.width),
+        [105, 125, 149, 177, 210, 250, 297, 354, 420, 500, 595, 707, 841],
+      );
+      assert.ok(info.sizes.every((s: { width: number; height: number }) => s.width === s.height));
       assert.deepEqual([info.maxWidth, info.maxHeight, info.maxArea], [10000, 10000, 50000000]);
       assert.deepEqual(info.extraFormats, ['webp', 'tif', 'gif']);
       assert.deepEqual(info.extraQualities, ['color', 'gray', 'bitonal']);
@@ -236,7 +241,7 @@ describe('IIIF Image API', () => {
       assert.deepEqual([px.width, px.height], [256, 256]);
       const decoded = (await sharp(buf).raw().toBuffer()) as Buffer;
       // Exactly the stored pyramid pixels: a re-encode would have changed some of them.
-      const pyramid = srv.deps.store.localPath('images/karakuri/pyramid.tif');
+      const pyramid = await srv.pyramid('karakuri');
       const stored = await sharp(pyramid, { page: 0 }).extract({ left: 512, top: 256, width: 256, height: 256 }).raw().toBuffer();
       assert.ok(decoded.equals(stored), 'tile pixels equal the stored tile');
       // And the stored tile is that region of the scan (one JPEG generation away).

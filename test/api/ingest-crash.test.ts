@@ -91,7 +91,7 @@ describe('an ingest killed and resumed', () => {
     assert.deepEqual(images.sort(), item.canvases.map((c) => c.image), 'no duplicate images');
     for (const c of item.canvases) {
       // Every file under a real name is whole: the pyramid decodes, the JSON parses, the ALTO is closed.
-      const meta = await sharp(srv.deps.store.localPath(`images/${c.image}/pyramid.tif`)).metadata();
+      const meta = await sharp(await srv.pyramid(c.image)).metadata();
       assert.deepEqual([meta.width, meta.height], [c.width, c.height]);
       const record = JSON.parse(await readFile(srv.deps.store.localPath(`images/${c.image}/image.json`), 'utf8')) as { width: number };
       assert.strictEqual(record.width, c.width);

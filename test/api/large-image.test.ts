@@ -33,7 +33,7 @@ describe('a 20 000 px image', () => {
     await srv.add(file, 'huge');
 
     // Break the JPEG stream of every full-resolution tile except TILE (overwrite its SOI marker).
-    const pyramid = srv.deps.store.localPath('images/huge/pyramid.tif');
+    const pyramid = await srv.pyramid('huge');
     const fh = await open(pyramid, 'r+');
     try {
       const [full] = await readTiffDirectories(fh);
@@ -56,7 +56,7 @@ describe('a 20 000 px image', () => {
   });
 
   it('has a full level that can no longer be decoded as a whole (the trap is set)', async () => {
-    const pyramid = srv.deps.store.localPath('images/huge/pyramid.tif');
+    const pyramid = await srv.pyramid('huge');
     await rejects(sharp(pyramid, { page: 0, limitInputPixels: false }).resize(100).toBuffer());
   });
 

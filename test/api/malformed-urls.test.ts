@@ -12,24 +12,26 @@ const I = VALIDATOR_ID;
 
 /** [path, expected status, pattern the body must match] */
 const CASES: [string, number, RegExp][] = [
-  // --- identifiers: unknown → 404; unsafe → 400
+  // --- identifiers: unknown → 404; outside our alphabet (so naming nothing we could hold) → 404 with the rule
+  ['/iiif/3/a%2Fb/full/max/0/default.jpg', 404, /identifier must be/],
+  ['/iiif/2/a%2Fb/full/full/0/default.jpg', 404, /identifier must be/],
   ['/iiif/3/unknown-image/info.json', 404, /no image with identifier \\"unknown-image\\"/],
   ['/iiif/3/unknown-image/full/max/0/default.jpg', 404, /no image/],
   ['/iiif/2/unknown-image/full/full/0/default.jpg', 404, /no image/],
   ['/iiif/3/unknown-image', 303, /./],
-  ['/iiif/3/..%2F..%2Fetc%2Fpasswd/info.json', 400, /identifier must be/],
-  ['/iiif/3/..%2f..%2fetc%2fpasswd/full/max/0/default.jpg', 400, /identifier must be/],
-  ['/iiif/3/%2Fetc%2Fpasswd/info.json', 400, /identifier must be/],
-  ['/iiif/3/a%00b/info.json', 400, /identifier must be/],
-  ['/iiif/3/%2e%2e/info.json', 400, /identifier must be/],
-  ['/iiif/3/.hidden/info.json', 400, /identifier must be/],
-  ['/iiif/3/a%5C..%5Cb/info.json', 400, /identifier must be/],
+  ['/iiif/3/..%2F..%2Fetc%2Fpasswd/info.json', 404, /identifier must be/],
+  ['/iiif/3/..%2f..%2fetc%2fpasswd/full/max/0/default.jpg', 404, /identifier must be/],
+  ['/iiif/3/%2Fetc%2Fpasswd/info.json', 404, /identifier must be/],
+  ['/iiif/3/a%00b/info.json', 404, /identifier must be/],
+  ['/iiif/3/%2e%2e/info.json', 404, /identifier must be/],
+  ['/iiif/3/.hidden/info.json', 404, /identifier must be/],
+  ['/iiif/3/a%5C..%5Cb/info.json', 404, /identifier must be/],
   ['/iiif/3/%E0%A4%A/info.json', 400, /percent-encoded/],
   ['/iiif/3/%/info.json', 400, /percent-encoded/],
-  ['/iiif/3/' + 'x'.repeat(200) + '/info.json', 400, /identifier must be/],
-  ['/iiif/3/%C3%A1nh/info.json', 400, /identifier must be/],
-  ['/iiif/3/a%20b/info.json', 400, /identifier must be/],
-  ['/iiif/3/<script>/info.json', 400, /identifier must be/],
+  ['/iiif/3/' + 'x'.repeat(200) + '/info.json', 404, /identifier must be/],
+  ['/iiif/3/%C3%A1nh/info.json', 404, /identifier must be/],
+  ['/iiif/3/a%20b/info.json', 404, /identifier must be/],
+  ['/iiif/3/<script>/info.json', 404, /identifier must be/],
   ['/iiif/3//info.json', 400, /an image URI is/],
   ['/iiif/3/', 400, /an image URI is/],
   // --- path shape
@@ -149,10 +151,19 @@ describe('malformed and hostile image URLs', () => {
     });
   }
 
-  it('refuses methods other than GET, HEAD and OPTIONS', async () => {
-    const res = await srv.get(`/iiif/3/${I}/info.json`, { method: 'DELETE' });
-    assert.strictEqual(res.status, 400);
-    assert.match(await res.text(), /DELETE is not supported/);
+  it('refuses methods other than GET, HEAD and OPTIONS with 405 and an Allow header', async () => {
+    for (const path of [`/iiif/3/${I}/info.json`, `/iiif/2/${I}/full/100,/0/default.jpg`, `/iiif/3/${I}`]) {
+      for (const method of ['DELETE', 'PUT', 'POST', 'PATCH']) {
+        const res = await srv.get(path, { method });
+        assert.strictEqual(res.status, 405, `${method} ${path}`);
+        assert.strictEqual(res.headers.get('allow'), 'GET, HEAD, OPTIONS');
+        assert.match(await res.text(), new RegExp(`${method} is not supported`));
+      }
+    }
+    // OPTIONS stays: a CORS preflight before a request with a bearer token.
+    const pre = await srv.get(`/iiif/3/${I}/info.json`, { method: 'OPTIONS', headers: { Origin: 'https://partner.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    assert.strictEqual(pre.status, 204);
+    assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/i);
   });
 
   it('still serves the image after all that', async () => {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { addImage } from '../../server/ingest/pyramid.js';
-import type { ImageRecord } from '../../server/storage/layout.js';
+import { addImage, readImageRecord } from '../../server/ingest/pyramid.js';
+import { pyramidKey, type ImageRecord } from '../../server/storage/layout.js';
 import { track } from './fixtures.js';
 
 export interface TestServer {
@@ -19,6 +19,8 @@ export interface TestServer {
   readonly root: string;
   readonly deps: AppDeps;
   add(file: string, id: string): Promise<ImageRecord[]>;
+  /** Local path of the pyramid an image's record points to now (its current version). */
+  pyramid(id: string): Promise<string>;
   get(pathname: string, init?: RequestInit): Promise<Response>;
   /**
    * A bare HTTP GET with exactly these headers. fetch() adds `Cache-Control: no-cache` to conditional
@@ -61,6 +63,11 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     root,
     deps,
     add: (file, id) => addImage(deps.store, file, { id }, pyramidOptions(config)),
+    pyramid: async (id) => {
+      const record = await readImageRecord(deps.store, id);
+      if (!record) throw new Error(`no image ${id}`);
+      return deps.store.localPath(pyramidKey(record));
+    },
     get: (pathname, init) => fetch(url + pathname, { redirect: 'manual', ...init }),
     raw: (pathname, headers = {}) =>
       new Promise((resolve, reject) => {

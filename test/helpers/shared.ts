@@ -20,3 +20,9 @@ export function shared(...parts: string[]): string {
 export const VALIDATOR_ID = '67352ccc-d1b0-11e1-89ae-279075081939';
 export const validatorImage = () => shared('iiif', `${VALIDATOR_ID}.png`);
 export const data = (...parts: string[]) => shared('data', ...parts);
+
+/** The official IIIF Image API validator (an unchanged copy in ../shared/tools), or null without ../shared. */
+export function imageValidator(): string | null {
+  const p = path.join(SHARED, 'tools', 'iiif-image-validator', 'iiif-validate.py');
+  return existsSync(p) ? p : null;
+}
