@@ -37,8 +37,9 @@ export function sampleTiles(W: number, H: number, tile: number, levels: number, 
   const out: TileSample[] = [];
   for (let k = 0; k < levels; k++) {
     const s = 2 ** k;
-    const lw = Math.ceil(W / s);
-    const lh = Math.ceil(H / s);
+    // Level sizes as libvips makes them (each halving rounded down); each tile is asked at its true size.
+    const lw = Math.floor(W / s);
+    const lh = Math.floor(H / s);
     const cols = Math.ceil(lw / tile);
     const rows = Math.ceil(lh / tile);
     const seen = new Set<number>();
@@ -55,11 +56,9 @@ export function sampleTiles(W: number, H: number, tile: number, levels: number, 
       const h = Math.min(tile * s, H - y);
       const lx = col * tile;
       const ly = row * tile;
-      out.push({
-        level: k,
-        params: `${x},${y},${w},${h}/${Math.ceil(w / s)},/0/default.jpg`,
-        levelRect: { x: lx, y: ly, w: Math.ceil(w / s), h: Math.ceil(h / s) },
-      });
+      const rect = { x: lx, y: ly, w: Math.min(tile, lw - lx), h: Math.min(tile, lh - ly) };
+      // The tile's area at full resolution (clipped by the image) at the tile's true size.
+      out.push({ level: k, params: `${x},${y},${w},${h}/${rect.w},${rect.h}/0/default.jpg`, levelRect: rect });
     }
   }
   return out;
@@ -72,7 +71,7 @@ async function referenceLevels(master: string, W: number, H: number, levels: num
     const s = 2 ** k;
     const { data, info } = await sharp(master, { limitInputPixels: false })
       .removeAlpha()
-      .resize(Math.ceil(W / s), Math.ceil(H / s), { kernel: 'lanczos3', fit: 'fill' })
+      .resize(Math.floor(W / s), Math.floor(H / s), { kernel: 'lanczos3', fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
     out.push({ width: info.width, height: info.height, data });

@@ -48,9 +48,11 @@ const SUPPORTS_2 = [
  * (each a file copy); a format-1 image without them lists its pyramid levels. Level 0 is reached
  * with "max" and need not be listed.
  */
-function sizes(src: SourceInfo): { width: number; height: number }[] {
+function sizes(src: SourceInfo, limits: Limits): { width: number; height: number }[] {
   const from = src.sizes?.length ? src.sizes : src.levels.slice(1).reverse();
-  return from.map((l) => ({ width: l.width, height: l.height }));
+  // Only sizes a request may ask for: none beyond the configured limits.
+  const allowed = (l: { width: number; height: number }) => l.width <= limits.maxWidth && l.height <= limits.maxHeight && l.width * l.height <= limits.maxArea;
+  return from.filter(allowed).map((l) => ({ width: l.width, height: l.height }));
 }
 
 function scaleFactors(src: SourceInfo): number[] {
@@ -69,7 +71,7 @@ export function infoJson3(baseUri: string, src: SourceInfo, limits: Limits): Rec
     maxWidth: limits.maxWidth,
     maxHeight: limits.maxHeight,
     maxArea: limits.maxArea,
-    sizes: sizes(src),
+    sizes: sizes(src, limits),
     tiles: [{ width: src.tileWidth, height: src.tileHeight, scaleFactors: scaleFactors(src) }],
     preferredFormats: ['jpg'],
     extraFormats: FORMATS.filter((f) => f !== 'jpg' && f !== 'png'),
@@ -85,7 +87,7 @@ export function infoJson2(baseUri: string, src: SourceInfo, limits: Limits): Rec
     protocol: 'http://iiif.io/api/image',
     width: src.width,
     height: src.height,
-    sizes: sizes(src),
+    sizes: sizes(src, limits),
     tiles: [{ width: src.tileWidth, height: src.tileHeight, scaleFactors: scaleFactors(src) }],
     profile: [
       PROFILE_2,

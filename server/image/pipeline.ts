@@ -6,12 +6,12 @@
  *   (random access, not sequential), then applies the spec's steps in order (Image API 3.0 §4):
  *   region → size → mirror/rotation → quality → format.
  */
-import { open } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { readJpegTile } from '../storage/tiff.js';
 import type { Format } from './iiif-url.js';
 import type { ImagePlan } from './plan.js';
 import type { ExtraJpeg } from '../storage/layout.js';
+import type { OpenFiles } from './open-files.js';
 import { edgeKey, type StoredImage } from './source.js';
 
 export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
@@ -39,28 +39,15 @@ export function storedCopy(image: StoredImage, plan: ImagePlan): StoredCopy | nu
   return null;
 }
 
-async function readExtra(image: StoredImage, at: ExtraJpeg): Promise<Buffer> {
-  const fh = await open(image.extrasPath!, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(at.length);
-    const { bytesRead } = await fh.read(buf, 0, at.length, at.offset);
-    if (bytesRead !== at.length) throw new Error(`extras file of ${image.id} is shorter than its index`);
-    return buf;
-  } finally {
-    await fh.close();
-  }
+function readExtra(image: StoredImage, at: ExtraJpeg, files: OpenFiles): Promise<Buffer> {
+  return files.read(image.extrasPath!, at.offset, at.length);
 }
 
 /** The stored bytes `storedCopy` named: no decode, no re-encode. */
-export async function copyStored(image: StoredImage, plan: ImagePlan, kind: StoredCopy): Promise<Buffer> {
-  if (kind === 'edge_copy') return readExtra(image, image.edgeTiles.get(edgeKey(plan.level, plan.edgeTile!.col, plan.edgeTile!.row))!);
-  if (kind === 'size_copy') return readExtra(image, image.sizes[plan.size!]!);
-  const fh = await open(image.path, 'r');
-  try {
-    return await readJpegTile(fh, image.directories[plan.level]!, plan.tile!.col, plan.tile!.row);
-  } finally {
-    await fh.close();
-  }
+export async function copyStored(image: StoredImage, plan: ImagePlan, kind: StoredCopy, files: OpenFiles): Promise<Buffer> {
+  if (kind === 'edge_copy') return readExtra(image, image.edgeTiles.get(edgeKey(plan.level, plan.edgeTile!.col, plan.edgeTile!.row))!, files);
+  if (kind === 'size_copy') return readExtra(image, image.sizes[plan.size!]!, files);
+  return readJpegTile(await files.handle(image.path), image.directories[plan.level]!, plan.tile!.col, plan.tile!.row);
 }
 
 function applyQuality(img: Sharp, quality: ImagePlan['quality']): Sharp {
@@ -90,11 +77,11 @@ function encode(img: Sharp, format: Format, quality: number): Sharp {
  * request is for the whole image (one small JPEG decoded, resized by less than 1.19×), else from the
  * plan's pyramid level (only the tiles under the region).
  */
-async function sized(image: StoredImage, plan: ImagePlan): Promise<Sharp> {
+async function sized(image: StoredImage, plan: ImagePlan, files: OpenFiles): Promise<Sharp> {
   const stored = plan.size !== null ? image.sizes[plan.size] : undefined;
   if (stored && image.extrasPath) {
     const s = image.info.sizes![plan.size!]!;
-    const img = sharp(await readExtra(image, stored));
+    const img = sharp(await readExtra(image, stored, files));
     return s.width === plan.width && s.height === plan.height ? img : img.resize(plan.width, plan.height, { fit: 'fill' });
   }
   const lr = plan.levelRegion;
@@ -103,8 +90,8 @@ async function sized(image: StoredImage, plan: ImagePlan): Promise<Sharp> {
   return lr.w !== plan.width || lr.h !== plan.height ? img.resize(plan.width, plan.height, { fit: 'fill' }) : img;
 }
 
-export async function render(image: StoredImage, plan: ImagePlan, opts: RenderOptions): Promise<Buffer> {
-  let img = await sized(image, plan);
+export async function render(image: StoredImage, plan: ImagePlan, opts: RenderOptions, files: OpenFiles): Promise<Buffer> {
+  let img = await sized(image, plan, files);
 
   if (plan.mirror || plan.rotation !== 0) {
     // sharp applies rotation before resizing within one pipeline; the spec wants it after, so the

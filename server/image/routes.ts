@@ -40,8 +40,9 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
       // OPTIONS was answered above (CORS preflight: bearer tokens on info.json need it).
       throw new MethodNotAllowedError(`${ctx.method} is not supported on image URIs`, 'GET, HEAD, OPTIONS');
     }
-    // Image errors are plain text (a browser <img> shows nothing anyway; curl shows the reason).
-    ctx.state.errorFormat = 'text';
+    // Image errors are plain text (a browser <img> shows nothing anyway; curl shows the reason);
+    // errors of an info.json request are JSON, as its answer would have been.
+    ctx.state.errorFormat = ctx.path.endsWith('/info.json') ? 'json' : 'text';
     const segments = (m[2] ?? '').split('/').slice(1);
     if (segments.length === 0 || segments[0] === '') {
       throw new BadRequestError('missing_identifier', `an image URI is /iiif/${version}/{identifier}/info.json or /iiif/${version}/{identifier}/{region}/{size}/{rotation}/{quality}.{format}`);

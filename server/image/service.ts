@@ -9,6 +9,7 @@ import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
 import { CONTENT_TYPES, copyStored, render, storedCopy, type RenderOptions, type StoredCopy } from './pipeline.js';
 import { canonical, plan, planKey, type ImagePlan, type Limits } from './plan.js';
+import type { OpenFiles } from './open-files.js';
 import type { ImageSource, StoredImage } from './source.js';
 
 export type Outcome = CacheOutcome | StoredCopy;
@@ -21,6 +22,7 @@ export interface ImageServiceOptions {
 }
 
 export interface PreparedImage {
+  readonly request: ImageRequest;
   readonly image: StoredImage;
   readonly plan: ImagePlan;
   readonly contentType: string;
@@ -30,12 +32,21 @@ export interface PreparedImage {
   readonly modified: Date;
 }
 
+/** A stored file that is gone: ENOENT from fs, "Input file is missing" from sharp. */
+function isMissingFile(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT' || /Input file is missing/.test((err as Error)?.message ?? '');
+}
+
 export class ImageService {
+  private readonly files: OpenFiles;
+
   constructor(
     private readonly source: ImageSource,
     private readonly cache: DerivativeCache,
     private readonly options: ImageServiceOptions,
-  ) {}
+  ) {
+    this.files = source.files;
+  }
 
   /** @throws NotFoundError */
   async info(id: string, version: ApiVersion, baseUri: string): Promise<{ json: Record<string, unknown>; etag: string; modified: Date }> {
@@ -51,6 +62,7 @@ export class ImageService {
     const p = plan(req, image.info, this.options.limits);
     const etag = `"${createHash('sha1').update(`${planKey(p)}|${image.version}|${this.options.render.quality}`).digest('hex').slice(0, 20)}"`;
     return {
+      request: req,
       image,
       plan: p,
       contentType: CONTENT_TYPES[p.format],
@@ -60,15 +72,30 @@ export class ImageService {
     };
   }
 
+  /**
+   * @throws NotFoundError when the image went away meanwhile. A rebuild may switch the image and
+   * remove the version this request looked up between `prepare` and here: then it is looked up again
+   * and produced from the new version, once.
+   */
   async produce(prepared: PreparedImage): Promise<Buffer> {
+    try {
+      return await this.produceFrom(prepared);
+    } catch (err) {
+      if (!isMissingFile(err)) throw err;
+      this.source.forget(prepared.image.id);
+      return this.produceFrom(await this.prepare(prepared.request));
+    }
+  }
+
+  private async produceFrom(prepared: PreparedImage): Promise<Buffer> {
     const { image, plan: p } = prepared;
     const copy = storedCopy(image, p);
     if (copy) {
       this.options.onOutcome?.(copy);
-      return copyStored(image, p, copy);
+      return copyStored(image, p, copy, this.files);
     }
     const key = `${planKey(p)}|${image.version}|q${this.options.render.quality}`;
-    const { data, outcome } = await this.cache.getOrRender(key, () => render(image, p, this.options.render));
+    const { data, outcome } = await this.cache.getOrRender(key, () => render(image, p, this.options.render, this.files));
     this.options.onOutcome?.(outcome);
     return data;
   }

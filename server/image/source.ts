@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { imageKeys, pyramidKey, type ExtraJpeg, type ImageRecord } from '../storage/layout.js';
 import { hasCopyableJpegTiles, pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
+import { OpenFiles } from './open-files.js';
 import type { SourceInfo } from './plan.js';
 
 export interface StoredImage {
@@ -31,14 +32,25 @@ export interface StoredImage {
 export interface ImageSource {
   /** @throws NotFoundError when no complete image has this identifier. */
   get(id: string): Promise<StoredImage>;
+  /** Drops what is known of an image, so that the next `get` reads its record again. */
+  forget(id: string): void;
+  /** The stored files' open handles, shared with the readers of this source's images. */
+  readonly files: OpenFiles;
 }
 
 export const edgeKey = (level: number, col: number, row: number) => `${level}/${col}/${row}`;
 
 export class PyramidImageSource implements ImageSource {
   private readonly known = new Map<string, StoredImage>();
+  readonly files = new OpenFiles();
 
   constructor(private readonly store: BlobStore) {}
+
+  forget(id: string): void {
+    const old = this.known.get(id);
+    if (old) this.files.retire(old.path, old.extrasPath);
+    this.known.delete(id);
+  }
 
   async get(id: string): Promise<StoredImage> {
     const keys = imageKeys(id);
@@ -47,6 +59,8 @@ export class PyramidImageSource implements ImageSource {
     const stamp = `${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}`;
     const cached = this.known.get(id);
     if (cached && cached.version.endsWith(stamp)) return cached;
+    // A new version (rebuilt, replaced): the old files' handles go, after reads under way.
+    if (cached) this.files.retire(cached.path, cached.extrasPath);
 
     const record = JSON.parse((await this.store.read(keys.record)).toString()) as ImageRecord;
     const key = pyramidKey(record);

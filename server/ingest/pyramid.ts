@@ -112,6 +112,24 @@ export interface BuiltVersion {
 export async function buildVersion(store: BlobStore, input: string, page: number, id: string, opts: PyramidOptions, label = input): Promise<BuiltVersion> {
   const version = newVersion();
   const keys = imageKeys(id).version(version);
+  try {
+    return await buildInto(store, keys, version, input, page, opts, label);
+  } catch (err) {
+    // Nothing points at a version that failed: remove it now rather than leave it to the next add.
+    await store.remove(keys.dir).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildInto(
+  store: BlobStore,
+  keys: ReturnType<ReturnType<typeof imageKeys>['version']>,
+  version: string,
+  input: string,
+  page: number,
+  opts: PyramidOptions,
+  label: string,
+): Promise<BuiltVersion> {
   await store.putWith(keys.pyramid, async (temp) => {
     try {
       // rotate(): EXIF orientation; flatten(): alpha onto the background (no-op without alpha).
@@ -198,7 +216,12 @@ export async function addImage(
   const digest = await sha256File(file);
   // All pages are built before anything becomes visible: a bad page 3 leaves no record behind.
   const built: BuiltVersion[] = [];
-  for (const [i, page] of pages.entries()) built.push(await buildVersion(store, file, page, ids[i]!, opts, file));
+  try {
+    for (const [i, page] of pages.entries()) built.push(await buildVersion(store, file, page, ids[i]!, opts, file));
+  } catch (err) {
+    for (const [i, b] of built.entries()) await store.remove(imageKeys(ids[i]!).version(b.version).dir).catch(() => undefined);
+    throw err;
+  }
   // A multi-page master is kept once, beside its first page.
   const masterKey = options.sharedMaster ?? imageKeys(ids[0]!).master(EXTENSION[type]);
   if (!options.sharedMaster) await store.putFile(masterKey, file);

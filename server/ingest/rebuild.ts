@@ -16,6 +16,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { imageKeys, isValidImageId, pyramidKey, PYRAMID_FORMAT, type ImageRecord } from '../storage/layout.js';
 import { pageIndexes, readTiffFile } from '../storage/tiff.js';
 import { NotFoundError } from '../errors.js';
+import { detectType, readHead } from './detect.js';
 import { buildVersion, readImageRecord, removeStaleVersions, versionFields, type PyramidOptions } from './pyramid.js';
 
 export type RebuildOutcome = 'rebuilt' | 'current';
@@ -44,11 +45,14 @@ export function isCurrent(record: ImageRecord, opts: PyramidOptions): boolean {
 
 /** The master and page to rebuild from, or null when only the stored pyramid can serve. */
 async function masterSource(store: BlobStore, record: ImageRecord): Promise<{ file: string; page: number } | null> {
-  if (!READABLE_MASTERS.has(record.masterFormat)) return null;
   const file = store.localPath(record.masterKey);
   if (!existsSync(file)) return null;
+  // By the master's own bytes: a page ingested from a PDF records the page image's format, but its
+  // master is the item's PDF, which sharp cannot read.
+  const type = detectType(await readHead(file));
+  if (type === null || !READABLE_MASTERS.has(type)) return null;
   if (record.page !== undefined) return { file, page: record.page };
-  if (record.masterFormat !== 'tiff') return { file, page: 0 };
+  if (type !== 'tiff') return { file, page: 0 };
   // Format 1 did not record the page: a multi-page TIFF's pages are ID-p1, ID-p2, … in page order.
   const pages = pageIndexes(await readTiffFile(file));
   if (pages.length === 1) return { file, page: pages[0]! };

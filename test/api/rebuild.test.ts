@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
 import { projectRoot } from '../../server/config.js';
+import { parseImageRequest } from '../../server/image/iiif-url.js';
 import { readImageRecord } from '../../server/ingest/pyramid.js';
 import { imageKeys, PYRAMID_FORMAT } from '../../server/storage/layout.js';
 import { pyramidLevels, readTiffFile } from '../../server/storage/tiff.js';
@@ -74,8 +75,9 @@ describe('vankho image rebuild', () => {
     srv = await startTestServer();
     const scans = [data('manuscripts', '2568591_15.jpg'), data('manuscripts', '2544473_03.jpg'), data('manuscripts', '2544473_01.jpg'), data('manuscripts', '2568591_16.jpg')];
     for (const [i, scan] of scans.entries()) await addLegacyImage(srv.deps.store, scan, IDS[i]!);
-    // A PDF page: its master is the PDF, which sharp cannot read; rebuilt from its stored pyramid.
-    await addLegacyImage(srv.deps.store, data('manuscripts', '2544473_01.jpg'), 'trang-5-pdf', 'pdf');
+    // A page ingested from a PDF: its record says "jpeg" (the page image) but its master is the PDF,
+    // which sharp cannot read; rebuilt from its stored pyramid.
+    await addLegacyImage(srv.deps.store, data('manuscripts', '2544473_01.jpg'), 'trang-5-pdf', data('pdf', 'synthetic_ocr_3pages.pdf'));
     env = { VANKHO_STORAGE_ROOT: srv.root, VANKHO_LOG_LEVEL: 'silent' };
   });
   after(() => srv.close());
@@ -137,6 +139,23 @@ describe('vankho image rebuild', () => {
     const again = await runCli(['image', 'rebuild', '--all'], env);
     assert.strictEqual(again.code, 0);
     assert.match(again.stdout, new RegExp(`0 rebuilt, ${IDS.length} already current, 0 failed`));
+  });
+
+  it('a request looked up just before a rebuild removed its version is produced from the new one', async () => {
+    const ask = (region: string, size: string) => parseImageRequest('trang-4', { region, size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
+    // A stored tile (copied from the TIFF), a size entry (copied from the extras), a render.
+    const stored = (await readImageRecord(srv.deps.store, 'trang-4'))!.sizes!.at(-1)!;
+    const requests = [ask('0,0,256,256', '256,'), ask('full', `${stored.width},${stored.height}`), ask('full', '300,')];
+    const prepared = await Promise.all(requests.map((r) => srv.deps.images.prepare(r)));
+    const old = prepared[0]!.image.version;
+    const r = await runCli(['image', 'rebuild', 'trang-4', '--force'], env);
+    assert.strictEqual(r.code, 0, r.stderr);
+    for (const [i, p] of prepared.entries()) {
+      const out = await srv.deps.images.produce(p);
+      const meta = await sharp(out).metadata();
+      assert.deepEqual([meta.width], [[256, stored.width, 300][i]]);
+    }
+    assert.notStrictEqual((await srv.deps.images.prepare(requests[0]!)).image.version, old);
   });
 
   it('draws a progress bar on a terminal', async () => {

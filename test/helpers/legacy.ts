@@ -10,7 +10,8 @@ import sharp from 'sharp';
 import type { BlobStore } from '../../server/storage/blob-store.js';
 import { imageKeys, type ImageRecord } from '../../server/storage/layout.js';
 
-export async function addLegacyImage(store: BlobStore, file: string, id: string, masterFormat = 'jpeg'): Promise<ImageRecord> {
+/** `master`: the file kept as master (default the scan; a PDF for a page ingested from a PDF, as ingest does). */
+export async function addLegacyImage(store: BlobStore, file: string, id: string, master = file): Promise<ImageRecord> {
   const keys = imageKeys(id);
   const pyramid = store.localPath(keys.legacyPyramid);
   await mkdir(path.dirname(pyramid), { recursive: true });
@@ -21,8 +22,8 @@ export async function addLegacyImage(store: BlobStore, file: string, id: string,
     .tiff({ tile: true, pyramid: true, compression: 'jpeg', quality: 90, tileWidth: 256, tileHeight: 256 })
     .toFile(pyramid);
   const meta = await sharp(pyramid).metadata();
-  const masterKey = keys.master(path.extname(file).slice(1));
-  await copyFile(file, store.localPath(masterKey));
+  const masterKey = keys.master(path.extname(master).slice(1));
+  await copyFile(master, store.localPath(masterKey));
   const record: ImageRecord = {
     id,
     width: meta.width!,
@@ -30,7 +31,7 @@ export async function addLegacyImage(store: BlobStore, file: string, id: string,
     masterKey,
     masterSha256: '0'.repeat(64),
     masterBytes: 0,
-    masterFormat,
+    masterFormat: 'jpeg',
     originalName: path.basename(file),
     tileSize: 256,
     levels: meta.pages!,
