@@ -13,7 +13,10 @@ export class OpenFiles {
   /** path → handle; Map order is recency (oldest first). */
   private readonly handles = new Map<string, Promise<FileHandle>>();
 
-  constructor(private readonly max = 256) {}
+  constructor(
+    private readonly max = 256,
+    private readonly graceMs = GRACE_MS,
+  ) {}
 
   /** An open handle for `path` (opened on first use). Rejects as `open` would (ENOENT…). */
   handle(path: string): Promise<FileHandle> {
@@ -45,7 +48,7 @@ export class OpenFiles {
       const fh = p === null ? undefined : this.handles.get(p);
       if (!fh) continue;
       this.handles.delete(p!);
-      later(fh);
+      this.later(fh);
     }
   }
 
@@ -53,11 +56,16 @@ export class OpenFiles {
     while (this.handles.size >= this.max) {
       const [oldest, fh] = this.handles.entries().next().value as [string, Promise<FileHandle>];
       this.handles.delete(oldest);
-      later(fh);
+      this.later(fh);
     }
   }
-}
 
-function later(fh: Promise<FileHandle>): void {
-  setTimeout(() => fh.then((h) => h.close()).catch(() => undefined), GRACE_MS).unref();
+  private later(fh: Promise<FileHandle>): void {
+    setTimeout(() => fh.then((h) => h.close()).catch(() => undefined), this.graceMs).unref();
+  }
+
+  /** How many files are open for new reads (retired ones closing are not counted). */
+  get size(): number {
+    return this.handles.size;
+  }
 }

@@ -130,6 +130,26 @@ describe('derivatives format 2', () => {
     assert.deepEqual([meta.width, meta.height, meta.format], [225, 300, 'png']);
   });
 
+  it('lists only sizes a request may ask for under the configured limits', async () => {
+    const small = await startTestServer({ image: { maxWidth: 1000, maxHeight: 1000, maxArea: 50_000_000 } });
+    try {
+      await small.add(SCAN(), 'karakuri');
+      const info = (await (await small.get('/iiif/3/karakuri/info.json')).json()) as { sizes: { width: number; height: number }[]; maxWidth: number };
+      assert.strictEqual(info.maxWidth, 1000);
+      assert.deepEqual(info.sizes.at(-1), { width: 951, height: 714 });
+      for (const s of info.sizes) assert.strictEqual((await small.get(`/iiif/3/karakuri/full/${s.width},${s.height}/0/default.jpg`)).status, 200);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answers a refused identifier on info.json in JSON, as info.json itself', async () => {
+    const res = await srv.get('/iiif/3/a%2Fb/info.json');
+    assert.strictEqual(res.status, 404);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(Object.keys((await res.json()) as object), ['error', 'message']);
+  });
+
   it('still serves format-1 images (not yet rebuilt): level sizes in info.json, RGB tiles copied, renders', async () => {
     const info = (await (await srv.get('/iiif/3/karakuri-v1/info.json')).json()) as { sizes: unknown };
     assert.deepEqual(info.sizes, [{ width: 200, height: 150 }, { width: 400, height: 300 }, { width: 800, height: 600 }]);
