@@ -209,7 +209,8 @@ async function runStep(r: Rehearsal, command: string, log: string[]): Promise<vo
   const started = Date.now();
   const child = spawn('/bin/sh', ['-c', command], {
     cwd: host(r, r.workdir),
-    env: { ...hostEnv(), ...r.env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+    // JOBS: node-gyp compiles better-sqlite3 (no prebuilt download here) on every core; the commands are unchanged.
+    env: { ...hostEnv(), ...r.env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', JOBS: 'max' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
