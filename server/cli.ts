@@ -80,22 +80,33 @@ image
     const cfg = config();
     const store = createStore(cfg);
     const todo = ids.length > 0 ? ids : await storedImageIds(store);
+    console.error(`storage ${path.resolve(cfg.storage.root)}: ${todo.length} image(s); tiles ${cfg.image.tileSize} px, quality ${cfg.image.pyramidQuality}`);
+    if (todo.length === 0) {
+      console.error('no images here: is storage.root (VANKHO_STORAGE_ROOT, VANKHO_CONFIG) the right one?');
+      process.exitCode = 1;
+      return;
+    }
     const progress = rebuildProgress(todo.length, Boolean(process.stdout.isTTY));
     const counts = { rebuilt: 0, current: 0, failed: 0 };
     const failures: string[] = [];
-    for (const id of todo) {
-      try {
-        const r = await rebuildImage(store, id, pyramidOptions(cfg), o.force);
-        counts[r.outcome]++;
-        progress.done(id, r.outcome === 'rebuilt' ? `rebuilt from the ${r.from}` : 'already current');
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        counts.failed++;
-        failures.push(`${id}: ${err.publicMessage}`);
-        progress.done(id, `failed: ${err.publicMessage}`);
+    try {
+      for (const id of todo) {
+        try {
+          const r = await rebuildImage(store, id, pyramidOptions(cfg), o.force);
+          counts[r.outcome]++;
+          progress.done(id, r.outcome === 'rebuilt' ? `rebuilt from the ${r.from}` : 'already current');
+        } catch (err) {
+          // A full or read-only disk stops the run; anything else fails this image and the run goes on.
+          if (['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          const why = err instanceof AppError ? err.publicMessage : `${(err as Error).message ?? err}`;
+          counts.failed++;
+          failures.push(`${id}: ${why}`);
+          progress.done(id, `failed: ${why}`);
+        }
       }
+    } finally {
+      progress.stop();
     }
-    progress.stop();
     for (const f of failures) console.error(`not rebuilt ${f}`);
     console.log(`${counts.rebuilt} rebuilt, ${counts.current} already current, ${counts.failed} failed`);
     process.exitCode = counts.failed > 0 ? 1 : 0;

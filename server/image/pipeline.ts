@@ -47,7 +47,7 @@ function readExtra(image: StoredImage, at: ExtraJpeg, files: OpenFiles): Promise
 export async function copyStored(image: StoredImage, plan: ImagePlan, kind: StoredCopy, files: OpenFiles): Promise<Buffer> {
   if (kind === 'edge_copy') return readExtra(image, image.edgeTiles.get(edgeKey(plan.level, plan.edgeTile!.col, plan.edgeTile!.row))!, files);
   if (kind === 'size_copy') return readExtra(image, image.sizes[plan.size!]!, files);
-  return readJpegTile(await files.handle(image.path), image.directories[plan.level]!, plan.tile!.col, plan.tile!.row);
+  return files.use(image.path, (fh) => readJpegTile(fh, image.directories[plan.level]!, plan.tile!.col, plan.tile!.row));
 }
 
 function applyQuality(img: Sharp, quality: ImagePlan['quality']): Sharp {

@@ -98,6 +98,12 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
       return;
     }
     ctx.type = prepared.contentType;
-    ctx.body = await service.produce(prepared);
+    const { data, served } = await service.produceServed(prepared);
+    if (served !== prepared) {
+      // A rebuild switched the image meanwhile: the validators and links are the new version's.
+      setValidators(ctx, served.etag, served.modified, opts.cacheControl);
+      ctx.set('Link', `<${base}/${served.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`);
+    }
+    ctx.body = data;
   };
 }

@@ -78,12 +78,18 @@ export class ImageService {
    * and produced from the new version, once.
    */
   async produce(prepared: PreparedImage): Promise<Buffer> {
+    return (await this.produceServed(prepared)).data;
+  }
+
+  /** As `produce`, also saying which version was served (another than `prepared`'s after a rebuild). */
+  async produceServed(prepared: PreparedImage): Promise<{ data: Buffer; served: PreparedImage }> {
     try {
-      return await this.produceFrom(prepared);
+      return { data: await this.produceFrom(prepared), served: prepared };
     } catch (err) {
       if (!isMissingFile(err)) throw err;
       this.source.forget(prepared.image.id);
-      return this.produceFrom(await this.prepare(prepared.request));
+      const served = await this.prepare(prepared.request);
+      return { data: await this.produceFrom(served), served };
     }
   }
 

@@ -38,6 +38,10 @@ export interface ImageSource {
   readonly files: OpenFiles;
 }
 
+const VERSION = /^v\d+-[0-9a-z]+-[0-9a-f]+$/;
+/** No stored size or edge tile is near this: a larger length in a record is damage. */
+const MAX_EXTRA = 64 * 2 ** 20;
+
 export const edgeKey = (level: number, col: number, row: number) => `${level}/${col}/${row}`;
 
 export class PyramidImageSource implements ImageSource {
@@ -63,9 +67,16 @@ export class PyramidImageSource implements ImageSource {
     if (cached) this.files.retire(cached.path, cached.extrasPath);
 
     const record = JSON.parse((await this.store.read(keys.record)).toString()) as ImageRecord;
+    // Records are ours, but a damaged one is our failure (a logged 500), never a read elsewhere.
+    if (record.version !== undefined && !VERSION.test(record.version)) throw new Error(`image ${id}: record names a bad version ${JSON.stringify(record.version)}`);
     const key = pyramidKey(record);
     const pyramid = await this.store.stat(key);
     if (!pyramid) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
+    const extras = record.version ? await this.store.stat(keys.version(record.version).extras) : null;
+    for (const at of [...(record.sizes ?? []), ...(record.edgeTiles ?? [])]) {
+      const ok = Number.isSafeInteger(at.offset) && Number.isSafeInteger(at.length) && at.offset >= 0 && at.length > 0 && at.length <= MAX_EXTRA;
+      if (!ok || !extras || at.offset + at.length > extras.size) throw new Error(`image ${id}: record indexes bytes its extras file does not hold`);
+    }
     const path = this.store.localPath(key);
     const levels = pyramidLevels(await readTiffFile(path));
     const sizes = record.sizes ?? [];

@@ -11,7 +11,7 @@
  * All are JPEG at the pyramid's quality, written end to end into one file (one file per version, not
  * hundreds) and indexed in the image record.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { StoredEdgeTile, StoredSize } from '../storage/layout.js';
 import { pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
 
@@ -54,7 +54,12 @@ function edgeTilesOf(d: TiffDirectory, level: number): { level: number; col: num
   return out;
 }
 
-/** Builds the extras of the pyramid at `pyramidPath` (read level by level, only the tiles needed). */
+/** Levels up to this many pixels are decoded once and cut in memory; larger ones are read tile by tile. */
+const DECODE_WHOLE = 16_000_000;
+
+type Raw = { data: Buffer; info: { width: number; height: number; channels: 1 | 2 | 3 | 4 } };
+
+/** Builds the extras of the pyramid at `pyramidPath`: each level read once at most. */
 export async function buildExtras(pyramidPath: string, quality: number): Promise<Extras> {
   const levels = pyramidLevels(await readTiffFile(pyramidPath));
   const parts: Buffer[] = [];
@@ -67,27 +72,32 @@ export async function buildExtras(pyramidPath: string, quality: number): Promise
   };
   // Same settings as the tiles, plus optimised Huffman tables (paid once here, smaller on every copy).
   const jpeg = { quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0', optimiseCoding: true, mozjpeg: false } as const;
+  const decoded = new Map<number, Raw>();
+  const level = async (page: number): Promise<Sharp> => {
+    const d = levels[page]!;
+    if (d.width * d.height > DECODE_WHOLE) return sharp(pyramidPath, { page, sequentialRead: false, limitInputPixels: false });
+    let raw = decoded.get(page);
+    if (!raw) {
+      raw = (await sharp(pyramidPath, { page, limitInputPixels: false }).raw().toBuffer({ resolveWithObject: true })) as Raw;
+      decoded.set(page, raw);
+    }
+    return sharp(raw.data, { raw: { width: raw.info.width, height: raw.info.height, channels: raw.info.channels } });
+  };
 
   const sizes: StoredSize[] = [];
   for (const s of preRenderedSizes(levels[0]!.width, levels[0]!.height)) {
     // The smallest level that holds the size: resizing by less than 2× with lanczos3.
     let page = 0;
     while (page + 1 < levels.length && levels[page + 1]!.width >= s.width && levels[page + 1]!.height >= s.height) page++;
-    const data = await sharp(pyramidPath, { page, limitInputPixels: false })
-      .resize(s.width, s.height, { fit: 'fill', kernel: 'lanczos3' })
-      .jpeg(jpeg)
-      .toBuffer();
+    const data = await (await level(page)).resize(s.width, s.height, { fit: 'fill', kernel: 'lanczos3' }).jpeg(jpeg).toBuffer();
     sizes.push({ ...s, ...add(data) });
   }
 
   const edgeTiles: StoredEdgeTile[] = [];
-  for (const [level, d] of levels.entries()) {
-    for (const t of edgeTilesOf(d, level)) {
-      const data = await sharp(pyramidPath, { page: level, sequentialRead: false, limitInputPixels: false })
-        .extract({ left: t.x, top: t.y, width: t.w, height: t.h })
-        .jpeg(jpeg)
-        .toBuffer();
-      edgeTiles.push({ level, col: t.col, row: t.row, ...add(data) });
+  for (const [k, d] of levels.entries()) {
+    for (const t of edgeTilesOf(d, k)) {
+      const data = await (await level(k)).extract({ left: t.x, top: t.y, width: t.w, height: t.h }).jpeg(jpeg).toBuffer();
+      edgeTiles.push({ level: k, col: t.col, row: t.row, ...add(data) });
     }
   }
   return { data: Buffer.concat(parts), sizes, edgeTiles };

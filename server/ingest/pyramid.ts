@@ -173,14 +173,19 @@ export function versionFields(built: BuiltVersion, opts: PyramidOptions): Pick<I
 }
 
 /**
- * Removes what the record does not point to: older versions, a format-1 pyramid, and half-built
- * versions a killed add or rebuild left behind. Call only after the record is written.
+ * Removes what the record no longer needs: older versions (half-built ones a killed add or rebuild
+ * left behind among them) and a format-1 pyramid. Versions newer than the record's are left: another
+ * process may be building one right now. Version names sort by time. Call after the record is written.
  */
 export async function removeStaleVersions(store: BlobStore, record: ImageRecord): Promise<void> {
   const keys = imageKeys(record.id);
   for (const name of await store.list(keys.dir)) {
-    const stale = (/^v\d+-/.test(name) && name !== record.version) || (name === 'pyramid.tif' && record.version !== undefined);
-    if (stale) await store.remove(`${keys.dir}/${name}`);
+    const started = /^v\d+-([0-9a-z]+)-/.exec(name);
+    // A newer one untouched for an hour is no build in progress: a killed one.
+    const abandoned = started !== null && Date.now() - parseInt(started[1]!, 36) > 3_600_000;
+    const older = started !== null && (record.version === undefined || name < record.version || (name !== record.version && abandoned));
+    const legacy = name === 'pyramid.tif' && record.version !== undefined;
+    if (older || legacy) await store.remove(`${keys.dir}/${name}`);
   }
 }
 

@@ -7,6 +7,9 @@
  * point at it (one atomic rename), then the old version is removed. A kill at any moment leaves the
  * record pointing at a whole version, old or new; a half-built folder is removed by the next run.
  * Resumable by design: images already current are skipped, so running it again continues.
+ * Beside other writers: a rebuild re-reads the record just before switching and gives way if the image
+ * was replaced meanwhile; only versions older than the current one are removed (version names sort by
+ * time), so a version another process is still building is left alone.
  *
  * Source: the master when sharp can read it (TIFF, JPEG, PNG, WebP; the recorded page of a
  * multi-page TIFF); otherwise (a PDF page, whose master is the PDF) the stored pyramid's full level.
@@ -15,7 +18,7 @@ import { existsSync } from 'node:fs';
 import type { BlobStore } from '../storage/blob-store.js';
 import { imageKeys, isValidImageId, pyramidKey, PYRAMID_FORMAT, type ImageRecord } from '../storage/layout.js';
 import { pageIndexes, readTiffFile } from '../storage/tiff.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { detectType, readHead } from './detect.js';
 import { buildVersion, readImageRecord, removeStaleVersions, versionFields, type PyramidOptions } from './pyramid.js';
 
@@ -39,8 +42,11 @@ export async function storedImageIds(store: BlobStore): Promise<string[]> {
   return ids;
 }
 
-export function isCurrent(record: ImageRecord, opts: PyramidOptions): boolean {
-  return record.format === PYRAMID_FORMAT && record.quality === opts.quality && record.tileSize === opts.tileSize;
+/** Built in today's format with today's settings, and its files are there. */
+export async function isCurrent(store: BlobStore, record: ImageRecord, opts: PyramidOptions): Promise<boolean> {
+  if (record.format !== PYRAMID_FORMAT || record.quality !== opts.quality || record.tileSize !== opts.tileSize || !record.version) return false;
+  const keys = imageKeys(record.id).version(record.version);
+  return Boolean((await store.stat(keys.pyramid)) && (await store.stat(keys.extras)));
 }
 
 /** The master and page to rebuild from, or null when only the stored pyramid can serve. */
@@ -53,25 +59,43 @@ async function masterSource(store: BlobStore, record: ImageRecord): Promise<{ fi
   if (type === null || !READABLE_MASTERS.has(type)) return null;
   if (record.page !== undefined) return { file, page: record.page };
   if (type !== 'tiff') return { file, page: 0 };
-  // Format 1 did not record the page: a multi-page TIFF's pages are ID-p1, ID-p2, … in page order.
+  // Format 1 did not record the page. Only `image add` of a multi-page TIFF (its master kept beside
+  // page 1, `images/ID-p1/master.tif`) names its pages ID-p1, ID-p2, … in page order; an ingested
+  // item numbers pages across all its files, so there the page is unknown: use the pyramid.
   const pages = pageIndexes(await readTiffFile(file));
   if (pages.length === 1) return { file, page: pages[0]! };
-  const n = /-p(\d+)$/.exec(record.id);
-  const page = n ? pages[Number(n[1]) - 1] : undefined;
+  const n = /^(.*)-p(\d+)$/.exec(record.id);
+  if (!n || !record.masterKey.startsWith(`${imageKeys(`${n[1]}-p1`).dir}/`)) return null;
+  const page = pages[Number(n[2]) - 1];
   return page === undefined ? null : { file, page };
 }
 
-/** @throws NotFoundError (no such image), InvalidInputError (the source no longer decodes) */
+/**
+ * @throws NotFoundError (no such image), InvalidInputError (the source no longer decodes, or is not
+ * the same picture), ConflictError (the image was replaced while it was being rebuilt).
+ */
 export async function rebuildImage(store: BlobStore, id: string, opts: PyramidOptions, force = false): Promise<RebuildResult> {
   const record = await readImageRecord(store, id);
   if (!record) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
-  if (!force && isCurrent(record, opts)) {
+  const master = await masterSource(store, record);
+  // --force does not re-encode what can only come from the pyramid again (each pass would lose a little).
+  if ((await isCurrent(store, record, opts)) && (!force || !master)) {
     await removeStaleVersions(store, record);
     return { id, outcome: 'current' };
   }
-  const master = await masterSource(store, record);
   const input = master ?? { file: store.localPath(pyramidKey(record)), page: 0 };
   const built = await buildVersion(store, input.file, input.page, id, opts, record.originalName);
+  const discard = () => store.remove(imageKeys(id).version(built.version).dir);
+  if (built.width !== record.width || built.height !== record.height) {
+    await discard();
+    throw new InvalidInputError('not_the_same_image', `${id}: its master gives ${built.width}×${built.height}, the stored image is ${record.width}×${record.height}; left as it was`);
+  }
+  // Another writer (an ingest replacing the image, another rebuild) may have switched it meanwhile.
+  const now = await readImageRecord(store, id);
+  if (!now || now.version !== record.version || now.masterSha256 !== record.masterSha256) {
+    await discard();
+    throw new ConflictError(`${id}: replaced while it was being rebuilt; left as the other writer made it`);
+  }
   const next: ImageRecord = { ...record, ...(master ? { page: master.page } : {}), ...versionFields(built, opts) };
   await store.put(imageKeys(id).record, JSON.stringify(next, null, 2));
   await removeStaleVersions(store, next);

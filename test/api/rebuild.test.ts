@@ -6,7 +6,7 @@
  */
 import { assert } from 'chai';
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
@@ -20,7 +20,7 @@ import { runCli, spawnCli } from '../helpers/cli.js';
 import { addLegacyImage } from '../helpers/legacy.js';
 import { body } from '../helpers/pixels.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { data } from '../helpers/shared.js';
+import { data, validatorImage } from '../helpers/shared.js';
 
 let srv: TestServer;
 let env: Record<string, string>;
@@ -165,7 +165,8 @@ describe('vankho image rebuild', () => {
       execFile('script', ['-qec', command, '/dev/null'], { cwd: projectRoot, env: { ...process.env, ...env } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );
     assert.match(out, new RegExp(`Ảnh / images \\[█+\\] ${IDS.length}/${IDS.length}`));
-    assert.match(out, new RegExp(`${IDS.length} rebuilt, 0 already current, 0 failed`));
+    // The PDF page's only source is its pyramid: --force does not re-encode it again.
+    assert.match(out, new RegExp(`${IDS.length - 1} rebuilt, 1 already current, 0 failed`));
   });
 
   it('--force rebuilds current images into a new version, switching the ETag', async () => {
@@ -178,5 +179,44 @@ describe('vankho image rebuild', () => {
     assert.notStrictEqual(now.version, version);
     assert.deepEqual(await versions('trang-4'), [now.version!]);
     assert.notStrictEqual((await srv.get('/iiif/3/trang-4/0,0,256,256/256,/0/default.jpg')).headers.get('etag'), etag);
+  });
+});
+
+describe('vankho image rebuild: what it refuses, and going on past it', () => {
+  let s2: TestServer;
+  let env2: Record<string, string>;
+
+  before(async () => {
+    s2 = await startTestServer();
+    env2 = { VANKHO_STORAGE_ROOT: s2.root, VANKHO_LOG_LEVEL: 'silent' };
+  });
+  after(() => s2.close());
+
+  it('says so and exits 1 when the storage root holds no image (a wrong path)', async () => {
+    const r = await runCli(['image', 'rebuild', '--all'], env2);
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stderr, /0 image\(s\)/);
+    assert.match(r.stderr, /no images here: is storage.root/);
+  });
+
+  it('leaves an image whose master is not the same picture as it was, fails a damaged record, rebuilds the rest', async () => {
+    await addLegacyImage(s2.deps.store, data('manuscripts', '2568591_15.jpg'), 'a-good');
+    // The master kept for this image is another scan, of another size (as a wrong page would be).
+    await addLegacyImage(s2.deps.store, data('manuscripts', '2568591_15.jpg'), 'b-wrong-master', validatorImage());
+    await addLegacyImage(s2.deps.store, data('manuscripts', '2544473_03.jpg'), 'c-damaged');
+    await writeFile(s2.deps.store.localPath(imageKeys('c-damaged').record), '{"id": "c-damaged", "wid');
+    await addLegacyImage(s2.deps.store, data('manuscripts', '2544473_01.jpg'), 'd-good');
+    const before = await body(await s2.get('/iiif/3/b-wrong-master/full/200,/0/default.jpg'));
+
+    const r = await runCli(['image', 'rebuild', '--all'], env2);
+    assert.strictEqual(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^2 rebuilt, 0 already current, 2 failed$/m, r.stdout + r.stderr);
+    assert.match(r.stderr, /not rebuilt b-wrong-master: b-wrong-master: its master gives 1000×1000, the stored image is 1600×1200; left as it was/);
+    assert.match(r.stderr, /not rebuilt c-damaged: /);
+    for (const id of ['a-good', 'd-good']) assert.strictEqual((await readImageRecord(s2.deps.store, id))!.format, PYRAMID_FORMAT);
+    // Left exactly as it was: format 1, the same pixels served, no new folder.
+    assert.strictEqual((await readImageRecord(s2.deps.store, 'b-wrong-master'))!.format, undefined);
+    assert.deepEqual(await readdir(s2.deps.store.localPath(imageKeys('b-wrong-master').dir)).then((n) => n.filter((x) => x.startsWith('v'))), []);
+    assert.ok(before.equals(await body(await s2.get('/iiif/3/b-wrong-master/full/200,/0/default.jpg'))));
   });
 });

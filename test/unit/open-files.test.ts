@@ -29,7 +29,7 @@ describe('OpenFiles: stored files kept open for positioned reads', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('reads the bytes asked for, opening each file once', async () => {
-    const files = new OpenFiles(8, 20);
+    const files = new OpenFiles(8);
     assert.strictEqual((await files.read(file(1), 8, 4)).toString(), '0123');
     assert.strictEqual((await files.read(file(1), 0, 6)).toString(), 'file 1');
     assert.deepEqual(await openUnder(dir), [file(1)]);
@@ -38,23 +38,30 @@ describe('OpenFiles: stored files kept open for positioned reads', () => {
     assert.strictEqual(files.size, 1, 'a failed open is not kept');
   });
 
-  it('keeps at most `max` open, closing the least recently used after the grace period', async () => {
-    const files = new OpenFiles(2, 20);
+  it('keeps at most `max` open, closing the least recently used', async () => {
+    const files = new OpenFiles(2);
     for (const i of [0, 1, 0, 2]) await files.read(file(i), 0, 4);
     assert.strictEqual(files.size, 2);
-    await sleep(60);
+    await sleep(20);
     assert.deepEqual(await openUnder(dir), [file(0), file(2)]);
   });
 
-  it('lets a retired file be read to the end of the grace period, even once removed, then closes it', async () => {
-    const files = new OpenFiles(8, 50);
-    const fh = await files.handle(file(3));
+  it('lets a read under way finish on a retired, removed file, then closes it', async () => {
+    const files = new OpenFiles(8);
+    let release!: () => void;
+    const reading = files.use(file(3), async (fh) => {
+      await new Promise<void>((r) => (release = r));
+      const buf = Buffer.alloc(6);
+      await fh.read(buf, 0, 6, 0);
+      return buf.toString();
+    });
+    await sleep(20);
     files.retire(file(3), null);
     await rm(file(3));
-    const buf = Buffer.alloc(6);
-    await fh.read(buf, 0, 6, 0);
-    assert.strictEqual(buf.toString(), 'file 3');
-    await sleep(100);
-    assert.deepEqual((await openUnder(dir)).filter((f) => f.includes('f3')), []);
+    assert.strictEqual(files.size, 0);
+    release();
+    assert.strictEqual(await reading, 'file 3');
+    await sleep(20);
+    assert.deepEqual(await openUnder(dir), []);
   });
 });
