@@ -16,7 +16,7 @@ import type { StoredEdgeTile, StoredSize } from '../storage/layout.js';
 import { pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
 
 /** Pre-rendered sizes stop here: above it a whole-image view is rare and read from the pyramid. */
-export const SIZE_MAX_LONG = 2560;
+export const SIZE_MAX_LONG = 2048;
 export const SIZE_MIN_LONG = 90;
 
 export interface Extras {
@@ -54,8 +54,6 @@ function edgeTilesOf(d: TiffDirectory, level: number): { level: number; col: num
   return out;
 }
 
-/** Levels up to this many pixels are decoded once and cut in memory; larger ones are read tile by tile. */
-const DECODE_WHOLE = 16_000_000;
 
 type Raw = { data: Buffer; info: { width: number; height: number; channels: 1 | 2 | 3 | 4 } };
 
@@ -72,10 +70,9 @@ export async function buildExtras(pyramidPath: string, quality: number): Promise
   };
   // Same settings as the tiles, plus optimised Huffman tables (paid once here, smaller on every copy).
   const jpeg = { quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0', optimiseCoding: true, mozjpeg: false } as const;
+  // Sizes: each source level decoded once (they are at most 2 × SIZE_MAX_LONG on the long side).
   const decoded = new Map<number, Raw>();
   const level = async (page: number): Promise<Sharp> => {
-    const d = levels[page]!;
-    if (d.width * d.height > DECODE_WHOLE) return sharp(pyramidPath, { page, sequentialRead: false, limitInputPixels: false });
     let raw = decoded.get(page);
     if (!raw) {
       raw = (await sharp(pyramidPath, { page, limitInputPixels: false }).raw().toBuffer({ resolveWithObject: true })) as Raw;
@@ -93,10 +90,12 @@ export async function buildExtras(pyramidPath: string, quality: number): Promise
     sizes.push({ ...s, ...add(data) });
   }
 
+  // Edge tiles: only the tiles under each (random access), not the whole level.
   const edgeTiles: StoredEdgeTile[] = [];
   for (const [k, d] of levels.entries()) {
     for (const t of edgeTilesOf(d, k)) {
-      const data = await (await level(k)).extract({ left: t.x, top: t.y, width: t.w, height: t.h }).jpeg(jpeg).toBuffer();
+      const tile = decoded.has(k) ? await level(k) : sharp(pyramidPath, { page: k, sequentialRead: false, limitInputPixels: false });
+      const data = await tile.extract({ left: t.x, top: t.y, width: t.w, height: t.h }).jpeg(jpeg).toBuffer();
       edgeTiles.push({ level: k, col: t.col, row: t.row, ...add(data) });
     }
   }
