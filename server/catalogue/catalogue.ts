@@ -49,6 +49,8 @@ export interface ItemSummary {
   readonly title: Description['title'];
   readonly kind: string;
   readonly firstImage: string;
+  /** Size of the first page's image (its canvas). */
+  readonly firstImageSize: { readonly width: number; readonly height: number };
   readonly pages: number;
   readonly updatedAt: string;
 }
@@ -286,10 +288,12 @@ export class SqliteCatalogue implements Catalogue {
       .prepare(
         `SELECT i.id, i.collection_id, i.kind, i.description, i.updated_at,
                 (SELECT image_id FROM canvases WHERE item_id = i.id ORDER BY position LIMIT 1) AS first_image,
+                (SELECT width FROM canvases WHERE item_id = i.id ORDER BY position LIMIT 1) AS first_width,
+                (SELECT height FROM canvases WHERE item_id = i.id ORDER BY position LIMIT 1) AS first_height,
                 (SELECT count(*) FROM canvases WHERE item_id = i.id) AS pages
          FROM items i ${where} ORDER BY i.id LIMIT @limit OFFSET @offset`,
       )
-      .all({ collection, limit, offset }) as { id: string; collection_id: string; kind: string; description: string; updated_at: string; first_image: string; pages: number }[];
+      .all({ collection, limit, offset }) as { id: string; collection_id: string; kind: string; description: string; updated_at: string; first_image: string; first_width: number; first_height: number; pages: number }[];
     return {
       total,
       items: rows.map((r) => ({
@@ -298,6 +302,7 @@ export class SqliteCatalogue implements Catalogue {
         kind: r.kind,
         title: (JSON.parse(r.description) as Description).title,
         firstImage: r.first_image,
+        firstImageSize: { width: r.first_width, height: r.first_height },
         pages: r.pages,
         updatedAt: r.updated_at,
       })),

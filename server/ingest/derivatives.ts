@@ -13,30 +13,13 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import type { StoredEdgeTile, StoredSize } from '../storage/layout.js';
+import { preRenderedSizes } from '../storage/sizes.js';
 import { pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
-
-/** Pre-rendered sizes stop here: above it a whole-image view is rare and read from the pyramid. */
-export const SIZE_MAX_LONG = 2048;
-export const SIZE_MIN_LONG = 90;
 
 export interface Extras {
   readonly data: Buffer;
   readonly sizes: StoredSize[];
   readonly edgeTiles: StoredEdgeTile[];
-}
-
-/** The pre-rendered sizes of a W×H image, smallest first. Level sizes are exact (floor of each halving). */
-export function preRenderedSizes(W: number, H: number): { width: number; height: number }[] {
-  const out: { width: number; height: number }[] = [];
-  for (let j = 1; ; j++) {
-    const k = j / 4;
-    const exact = j % 4 === 0;
-    const width = exact ? Math.floor(W / 2 ** k) : Math.round(W / 2 ** k);
-    const height = exact ? Math.floor(H / 2 ** k) : Math.round(H / 2 ** k);
-    if (Math.max(width, height) < SIZE_MIN_LONG || width < 1 || height < 1) break;
-    if (Math.max(width, height) <= SIZE_MAX_LONG) out.push({ width, height });
-  }
-  return out.reverse();
 }
 
 function edgeTilesOf(d: TiffDirectory, level: number): { level: number; col: number; row: number; x: number; y: number; w: number; h: number }[] {

@@ -40,7 +40,7 @@ function members(catalogue: Catalogue, uris: PresentationUris, id: string, libra
   const subs = catalogue.listCollections(library, id);
   const subRefs: Json[] = subs.slice(offset, offset + limit).map((c) => ({ id: uris.collection(c.id), type: 'Collection', label: viEn(c.label) }));
   const items = catalogue.listItems(id, Math.max(0, offset - subs.length), limit - subRefs.length);
-  const itemRefs: Json[] = items.items.map((i) => ({ id: uris.manifest(i.id), type: 'Manifest', label: titleMap(i.title), thumbnail: [thumbnail(uris, i.firstImage)] }));
+  const itemRefs: Json[] = items.items.map((i) => ({ id: uris.manifest(i.id), type: 'Manifest', label: titleMap(i.title), thumbnail: [thumbnail(uris, i.firstImage, i.firstImageSize)] }));
   return { refs: [...subRefs, ...itemRefs], total: subs.length + items.total };
 }
 

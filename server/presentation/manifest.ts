@@ -11,6 +11,7 @@ import type { Canvas, Item } from '../catalogue/catalogue.js';
 import type { Collection, Library, Range } from '../catalogue/schema.js';
 import { both, FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL, titleMap, viEn, type LanguageMap } from './labels.js';
 import type { PresentationUris } from './uris.js';
+import { thumbnailSize } from '../storage/sizes.js';
 
 export type Json = Record<string, unknown>;
 
@@ -35,9 +36,21 @@ export function imageServices(uris: PresentationUris, imageId: string): Json[] {
   ];
 }
 
-export function thumbnail(uris: PresentationUris, imageId: string): Json {
+/** Thumbnail box (px) of manifests, collections and our pages. */
+export const THUMBNAIL_BOX = 300;
+
+/**
+ * A thumbnail URL of an image: the largest pre-rendered size that fits the box, asked for exactly, so
+ * that serving it is a file copy (`!300,300` would be a render on every uncached request).
+ */
+export function thumbnailUrl(uris: PresentationUris, imageId: string, size: { width: number; height: number }): string {
+  const s = thumbnailSize(size.width, size.height, THUMBNAIL_BOX);
+  return `${uris.image3(imageId)}/full/${s ? `${s.width},${s.height}` : `!${THUMBNAIL_BOX},${THUMBNAIL_BOX}`}/0/default.jpg`;
+}
+
+export function thumbnail(uris: PresentationUris, imageId: string, size: { width: number; height: number }): Json {
   return {
-    id: `${uris.image3(imageId)}/full/!300,300/0/default.jpg`,
+    id: thumbnailUrl(uris, imageId, size),
     type: 'Image',
     format: 'image/jpeg',
     service: [imageServices(uris, imageId)[0]],
@@ -111,7 +124,7 @@ export function buildManifest(item: Item, ctx: ManifestContext): Json {
     m.setRights(d.rights);
     m.setViewingDirection(d.viewingDirection);
     m.setBehavior([d.behavior]);
-    m.addThumbnail(thumbnail(uris, item.canvases[0]!.image) as never);
+    m.addThumbnail(thumbnail(uris, item.canvases[0]!.image, item.canvases[0]!) as never);
     m.setHomepage({ id: uris.itemPage(item.id), type: 'Text', label: titleMap(item.description.title), format: 'text/html', language: ['vi'] } as never);
     m.addRendering({ id: uris.pdf(item.id), type: 'Text', label: { vi: ['Tải bản PDF'], en: ['Download as PDF'] }, format: 'application/pdf' } as never);
     m.addSeeAlso({ id: uris.dublinCore(item.id), type: 'Dataset', label: { vi: ['Biểu ghi Dublin Core'], en: ['Dublin Core record'] }, format: 'application/xml', profile: 'http://www.openarchives.org/OAI/2.0/oai_dc/' } as never);

@@ -1,6 +1,7 @@
 /** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
 import type { Catalogue, Item, ItemSummary } from '../catalogue/catalogue.js';
 import { FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, pick, SCRIPT_LABEL } from '../presentation/labels.js';
+import { thumbnailUrl } from '../presentation/manifest.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { esc, layout, scriptJson, t, type Lang } from './html.js';
 
@@ -8,7 +9,7 @@ const PAGE_SIZE = 24;
 
 function card(i: ItemSummary, uris: PresentationUris, lang: Lang): string {
   return `<li class="card"><a href="/items/${esc(i.id)}?lang=${lang}">
-<img loading="lazy" alt="" src="${esc(`${uris.image3(i.firstImage)}/full/!300,300/0/default.jpg`)}">
+<img loading="lazy" alt="" src="${esc(thumbnailUrl(uris, i.firstImage, i.firstImageSize))}">
 <div>${esc(pick(i.title, lang))}</div>
 ${i.title.original ? `<div class="original" lang="${esc(i.title.originalLanguage)}">${esc(i.title.original)}</div>` : ''}
 <small>${esc(KIND_LABEL[i.kind]?.[lang] ?? i.kind)} · ${i.pages} ${t('pages', lang)}</small></a></li>`;

@@ -76,7 +76,16 @@ describe('Presentation API', () => {
       assert.deepEqual(m.requiredStatement.value, { vi: ['Thư viện tỉnh (bản trình diễn)'], en: ['Province Library (demo)'] });
       assert.strictEqual(m.provider[0].type, 'Agent');
       assert.strictEqual(m.provider[0].homepage[0].id, 'https://example.org/thu-vien-tinh');
-      assert.match(m.thumbnail[0].id, /\/iiif\/3\/ndl-3508165-08\/full\/!300,300\/0\/default\.jpg$/);
+      // The thumbnail is the largest of the image's `sizes` entries within 300 px: served as a copy.
+      const thumb = /\/iiif\/3\/ndl-3508165-08\/full\/(\d+),(\d+)\/0\/default\.jpg$/.exec(m.thumbnail[0].id);
+      assert.ok(thumb, m.thumbnail[0].id);
+      const info = await json('/iiif/3/ndl-3508165-08/info.json');
+      const fits = info.sizes.filter((s: { width: number; height: number }) => s.width <= 300 && s.height <= 300).at(-1);
+      assert.deepEqual([Number(thumb[1]), Number(thumb[2])], [fits.width, fits.height]);
+      const copies = async () => Number(/outcome="size_copy"\} (\d+)/.exec(await (await srv.get('/metrics')).text())?.[1] ?? 0);
+      const before = await copies();
+      assert.strictEqual((await srv.get(new URL(m.thumbnail[0].id).pathname)).status, 200);
+      assert.strictEqual((await copies()) - before, 1);
       assert.strictEqual(m.thumbnail[0].service[0].type, 'ImageService3');
       assert.strictEqual(m.homepage[0].id, `${srv.url}/items/toan-phap-thieu-nu`);
       assert.strictEqual(m.rendering[0].format, 'application/pdf');

@@ -29,7 +29,11 @@ describe('public site', () => {
       assert.match(html, /href="\/collections\/sach-co\?lang=vi">Sách cổ chữ Hán/);
       for (const id of ['toan-phap-thieu-nu', 'co-xao-do-hoi', 'tu-lieu-dia-chi']) assert.match(html, new RegExp(`href="/items/${id}\\?lang=vi"`));
       assert.match(html, /<div class="original" lang="ja">算法少女<\/div>/);
-      assert.match(html, /\/iiif\/3\/ndl-3508165-08\/full\/!300,300\/0\/default\.jpg/);
+      // Thumbnails are `sizes` entries within 300 px (file copies), e.g. the demo book's first page.
+      const thumb = /\/iiif\/3\/ndl-3508165-08\/full\/(\d+),(\d+)\/0\/default\.jpg/.exec(html);
+      assert.ok(thumb && Number(thumb[1]) <= 300 && Number(thumb[2]) <= 300, 'thumbnail of the demo book');
+      const info = (await (await srv.get('/iiif/3/ndl-3508165-08/info.json')).json()) as { sizes: { width: number; height: number }[] };
+      assert.deepInclude(info.sizes, { width: Number(thumb![1]), height: Number(thumb![2]) });
     });
 
     it('an item page embeds the reading room on its manifest, in book view for a paged book', async () => {
