@@ -17,7 +17,7 @@ import { ItemPdfs } from './presentation/pdf.js';
 import { presentationRoutes } from './presentation/routes.js';
 import { PresentationService } from './presentation/service.js';
 import { ocrHooks } from './presentation/ocr-annotations.js';
-import { imageKeys, type ImageRecord } from './storage/layout.js';
+import { readImageRecord } from './storage/layout.js';
 import { openDatabase } from './storage/sqlite.js';
 import { INGEST_MIGRATIONS, JobStore } from './ingest/jobs.js';
 import { ClamAvScanner } from './ingest/malware.js';
@@ -89,10 +89,8 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   });
   const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS]);
   const catalogue = new SqliteCatalogue(db, async (id) => {
-    const record = await store.stat(imageKeys(id).record);
-    if (!record) return null;
-    const r = JSON.parse((await store.read(imageKeys(id).record)).toString()) as ImageRecord;
-    return { width: r.width, height: r.height };
+    const r = await readImageRecord(store, id);
+    return r && { width: r.width, height: r.height };
   });
   const presentation = new PresentationService(catalogue, { pageSize: config.presentation.collectionPageSize, hooks: ocrHooks(store), store });
   // PDF pages come through the image service, like any other derivative (and share its cache).

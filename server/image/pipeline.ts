@@ -80,9 +80,8 @@ function encode(img: Sharp, format: Format, quality: number): Sharp {
 async function sized(image: StoredImage, plan: ImagePlan, files: OpenFiles): Promise<Sharp> {
   const stored = plan.size !== null ? image.sizes[plan.size] : undefined;
   if (stored && image.extrasPath) {
-    const s = image.info.sizes![plan.size!]!;
     const img = sharp(await readExtra(image, stored, files));
-    return s.width === plan.width && s.height === plan.height ? img : img.resize(plan.width, plan.height, { fit: 'fill' });
+    return stored.width === plan.width && stored.height === plan.height ? img : img.resize(plan.width, plan.height, { fit: 'fill' });
   }
   const lr = plan.levelRegion;
   const img = sharp(image.path, { page: plan.level, sequentialRead: false, limitInputPixels: false })

@@ -92,7 +92,8 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     const [region, size, rotation, qualityFormat] = segments.slice(1).map(decodeSegment) as [string, string, string, string];
     const request = parseImageRequest(id, { region, size, rotation, qualityFormat }, version);
     const prepared = await service.prepare(request);
-    ctx.set('Link', `<${base}/${prepared.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`);
+    const links = (p: typeof prepared) => `<${base}/${p.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`;
+    ctx.set('Link', links(prepared));
     if (setValidators(ctx, prepared.etag, prepared.modified, opts.cacheControl)) {
       ctx.status = 304;
       return;
@@ -102,7 +103,7 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     if (served !== prepared) {
       // A rebuild switched the image meanwhile: the validators and links are the new version's.
       setValidators(ctx, served.etag, served.modified, opts.cacheControl);
-      ctx.set('Link', `<${base}/${served.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`);
+      ctx.set('Link', links(served));
     }
     ctx.body = data;
   };

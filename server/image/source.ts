@@ -6,7 +6,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { imageKeys, pyramidKey, type ExtraJpeg, type ImageRecord } from '../storage/layout.js';
+import { imageKeys, pyramidKey, versionStartedAt, type ExtraJpeg, type ImageRecord, type StoredSize } from '../storage/layout.js';
 import { hasCopyableJpegTiles, pyramidLevels, readTiffFile, type TiffDirectory } from '../storage/tiff.js';
 import { OpenFiles } from './open-files.js';
 import type { SourceInfo } from './plan.js';
@@ -23,8 +23,8 @@ export interface StoredImage {
   readonly copyable: readonly boolean[];
   /** File holding the pre-rendered sizes and edge tiles (null for format-1 images). */
   readonly extrasPath: string | null;
-  /** Where each of `info.sizes` lies in the extras file. */
-  readonly sizes: readonly ExtraJpeg[];
+  /** The pre-rendered sizes (`info.sizes`) and where each lies in the extras file. */
+  readonly sizes: readonly StoredSize[];
   /** Edge tiles by `level/col/row`. */
   readonly edgeTiles: ReadonlyMap<string, ExtraJpeg>;
 }
@@ -38,7 +38,6 @@ export interface ImageSource {
   readonly files: OpenFiles;
 }
 
-const VERSION = /^v\d+-[0-9a-z]+-[0-9a-f]+$/;
 /** No stored size or edge tile is near this: a larger length in a record is damage. */
 const MAX_EXTRA = 64 * 2 ** 20;
 
@@ -68,7 +67,7 @@ export class PyramidImageSource implements ImageSource {
 
     const record = JSON.parse((await this.store.read(keys.record)).toString()) as ImageRecord;
     // Records are ours, but a damaged one is our failure (a logged 500), never a read elsewhere.
-    if (record.version !== undefined && !VERSION.test(record.version)) throw new Error(`image ${id}: record names a bad version ${JSON.stringify(record.version)}`);
+    if (record.version !== undefined && versionStartedAt(record.version) === null) throw new Error(`image ${id}: record names a bad version ${JSON.stringify(record.version)}`);
     const key = pyramidKey(record);
     const pyramid = await this.store.stat(key);
     if (!pyramid) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');

@@ -13,14 +13,13 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import sharp from 'sharp';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { ItemSchema } from '../catalogue/schema.js';
 import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { SearchIndex } from '../search/index.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { sha256File } from '../storage/hash.js';
-import { imageKeys, itemKeys, ocrKeys, pyramidKey, type ImageRecord } from '../storage/layout.js';
+import { itemKeys, ocrKeys, readImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import { parseAlto, pageText, type OcrPage } from './alto.js';
 import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
@@ -29,7 +28,7 @@ import type { MalwareScanner } from './malware.js';
 import type { ItemMetadata } from './metadata.js';
 import { ocrSettings, type Ocr } from './ocr.js';
 import { extractPageJpegs } from './pdf-images.js';
-import { addImage, idFromFileName, readImageRecord, type PyramidOptions } from './pyramid.js';
+import { addImage, idFromFileName, uprightPage, type PyramidOptions } from './pyramid.js';
 import { parsePageSource, planSources } from './sources.js';
 
 const run = promisify(execFile);
@@ -249,11 +248,8 @@ export class IngestPipeline {
   /** Adds the page image unless the same bytes are already stored under its identifier. */
   private async image(file: string, imageId: string, page: number | undefined, sharedMaster: string | undefined): Promise<void> {
     const { store } = this.deps;
-    const existing = await store.stat(imageKeys(imageId).record);
-    if (existing) {
-      const record = JSON.parse((await store.read(imageKeys(imageId).record)).toString()) as ImageRecord;
-      if (record.masterSha256 === (await sha256File(file))) return;
-    }
+    const existing = await readImageRecord(store, imageId);
+    if (existing && existing.masterSha256 === (await sha256File(file))) return;
     const head = await readHead(file);
     if (detectType(head) === null) {
       throw new InvalidInputError('unsupported_format', `${path.basename(file)}: not an image we can read: ${describeUnknown(head)}`);
@@ -272,9 +268,7 @@ export class IngestPipeline {
     if (await store.stat(keys.lines)) return;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
     try {
-      const { data, info } = await sharp(source.file, { page: source.page, limitInputPixels: this.deps.options.pyramid.maxInputPixels })
-        .rotate()
-        .flatten({ background: this.deps.options.pyramid.background })
+      const { data, info } = await uprightPage(source.file, source.page, this.deps.options.pyramid)
         .grayscale()
         .raw()
         .toBuffer({ resolveWithObject: true });

@@ -11,10 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IMAGE_ID_RULE, imageKeys, isValidImageId, PYRAMID_FORMAT, type ImageRecord } from '../storage/layout.js';
+import { IMAGE_ID_RULE, imageKeys, isValidImageId, newVersionName, PYRAMID_FORMAT, versionStartedAt, type ImageRecord } from '../storage/layout.js';
 import { sha256File } from '../storage/hash.js';
 import { pageIndexes, pyramidLevels, readTiffFile, TiffFormatError } from '../storage/tiff.js';
 import { buildExtras } from './derivatives.js';
@@ -89,11 +89,6 @@ async function inspect(file: string, opts: PyramidOptions): Promise<{ type: Dete
   return { type, pages, bytes: st.size };
 }
 
-/** A new version folder name: sorts by time, never reused. */
-function newVersion(): string {
-  return `v${PYRAMID_FORMAT}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
-
 /** The derivatives of one page, built into a new version folder that nothing points to yet. */
 export interface BuiltVersion {
   readonly version: string;
@@ -110,7 +105,7 @@ export interface BuiltVersion {
  * `input` is a file sharp reads (a master, or a stored pyramid being rebuilt).
  */
 export async function buildVersion(store: BlobStore, input: string, page: number, id: string, opts: PyramidOptions, label = input): Promise<BuiltVersion> {
-  const version = newVersion();
+  const version = newVersionName(randomBytes(3).toString('hex'));
   const keys = imageKeys(id).version(version);
   try {
     return await buildInto(store, keys, version, input, page, opts, label);
@@ -119,6 +114,16 @@ export async function buildVersion(store: BlobStore, input: string, page: number
     await store.remove(keys.dir).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Page `page` of `input` as the pyramid's full level shows it: turned by its EXIF orientation, alpha
+ * flattened onto the background. OCR reads the same, so that its boxes are canvas coordinates.
+ */
+export function uprightPage(input: string, page: number, opts: PyramidOptions, failOn?: 'warning'): Sharp {
+  return sharp(input, { page, limitInputPixels: opts.maxInputPixels, ...(failOn ? { failOn } : {}) })
+    .rotate()
+    .flatten({ background: opts.background });
 }
 
 async function buildInto(
@@ -132,10 +137,7 @@ async function buildInto(
 ): Promise<BuiltVersion> {
   await store.putWith(keys.pyramid, async (temp) => {
     try {
-      // rotate(): EXIF orientation; flatten(): alpha onto the background (no-op without alpha).
-      await sharp(input, { page, limitInputPixels: opts.maxInputPixels, failOn: 'warning' })
-        .rotate()
-        .flatten({ background: opts.background })
+      await uprightPage(input, page, opts, 'warning')
         .toColourspace('srgb')
         .tiff({
           tile: true,
@@ -180,21 +182,15 @@ export function versionFields(built: BuiltVersion, opts: PyramidOptions): Pick<I
 export async function removeStaleVersions(store: BlobStore, record: ImageRecord): Promise<void> {
   const keys = imageKeys(record.id);
   for (const name of await store.list(keys.dir)) {
-    const started = /^v\d+-([0-9a-z]+)-/.exec(name);
+    const started = versionStartedAt(name);
     // A newer one untouched for an hour is no build in progress: a killed one.
-    const abandoned = started !== null && Date.now() - parseInt(started[1]!, 36) > 3_600_000;
+    const abandoned = started !== null && Date.now() - started > 3_600_000;
     const older = started !== null && (record.version === undefined || name < record.version || (name !== record.version && abandoned));
     const legacy = name === 'pyramid.tif' && record.version !== undefined;
     if (older || legacy) await store.remove(`${keys.dir}/${name}`);
   }
 }
 
-/** Reads an image record; null when the image does not exist (or is not complete). */
-export async function readImageRecord(store: BlobStore, id: string): Promise<ImageRecord | null> {
-  const key = imageKeys(id).record;
-  if (!(await store.stat(key))) return null;
-  return JSON.parse((await store.read(key)).toString()) as ImageRecord;
-}
 
 /**
  * Adds a scan. Returns one record per page. Throws InvalidInputError (refused file, with the reason),

@@ -16,11 +16,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { BlobStore } from '../storage/blob-store.js';
-import { imageKeys, isValidImageId, pyramidKey, PYRAMID_FORMAT, type ImageRecord } from '../storage/layout.js';
+import { imageKeys, isValidImageId, pyramidKey, PYRAMID_FORMAT, readImageRecord, type ImageRecord } from '../storage/layout.js';
 import { pageIndexes, readTiffFile } from '../storage/tiff.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { detectType, readHead } from './detect.js';
-import { buildVersion, readImageRecord, removeStaleVersions, versionFields, type PyramidOptions } from './pyramid.js';
+import { buildVersion, removeStaleVersions, versionFields, type PyramidOptions } from './pyramid.js';
 
 export type RebuildOutcome = 'rebuilt' | 'current';
 

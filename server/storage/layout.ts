@@ -2,6 +2,8 @@
  * Where things live in the BlobStore. Ingest writes through these keys and the image server reads
  * through them; neither imports the other.
  */
+import type { BlobStore } from './blob-store.js';
+
 export const imageKeys = (id: string) => ({
   dir: `images/${id}`,
   /** Format-1 images (before versions): the pyramid beside the record. */
@@ -25,6 +27,27 @@ export const imageKeys = (id: string) => ({
 
 /** Current layout of stored derivatives: 2 = versioned folder, YCbCr JPEG tiles, pre-rendered sizes and edge tiles. */
 export const PYRAMID_FORMAT = 2;
+
+/** Version folder names: `v{format}-{start time, base 36}-{random}`. They sort by start time. */
+const VERSION_NAME = /^v\d+-([0-9a-z]+)-[0-9a-f]+$/;
+
+/** A new version folder name, never reused. */
+export function newVersionName(random: string): string {
+  return `v${PYRAMID_FORMAT}-${Date.now().toString(36)}-${random}`;
+}
+
+/** When the version named `name` was started (ms), or null when `name` is no version folder. */
+export function versionStartedAt(name: string): number | null {
+  const m = VERSION_NAME.exec(name);
+  return m ? parseInt(m[1]!, 36) : null;
+}
+
+/** Reads an image record; null when the image does not exist (or is not complete). */
+export async function readImageRecord(store: BlobStore, id: string): Promise<ImageRecord | null> {
+  const key = imageKeys(id).record;
+  if (!(await store.stat(key))) return null;
+  return JSON.parse((await store.read(key)).toString()) as ImageRecord;
+}
 
 /** A JPEG held in a version's extras file. */
 export interface ExtraJpeg {

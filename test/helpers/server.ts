@@ -10,8 +10,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { addImage, readImageRecord } from '../../server/ingest/pyramid.js';
-import { pyramidKey, type ImageRecord } from '../../server/storage/layout.js';
+import { addImage } from '../../server/ingest/pyramid.js';
+import { pyramidKey, readImageRecord, type ImageRecord } from '../../server/storage/layout.js';
 import { track } from './fixtures.js';
 
 export interface TestServer {
