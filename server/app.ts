@@ -8,7 +8,17 @@ import Koa from 'koa';
 import compress from 'koa-compress';
 import Router from '@koa/router';
 import pino, { type Logger } from 'pino';
-import { CATALOGUE_MIGRATIONS, SqliteCatalogue, type Catalogue } from './catalogue/catalogue.js';
+import { Archive } from './archive/service.js';
+import { ACCOUNT_MIGRATIONS } from './auth/accounts.js';
+import { identityMiddleware } from './auth/identity.js';
+import { auth1Services, auth2Probe } from './auth/iiif-auth.js';
+import { ANONYMOUS } from './auth/policy.js';
+import { authRoutes } from './auth/routes.js';
+import { Auth } from './auth/service.js';
+import type { Catalogue } from './catalogue/catalogue.js';
+import { CATALOGUE_MIGRATIONS, SqliteCatalogue } from './catalogue/sqlite-catalogue.js';
+import { clientAddress } from './http/client-address.js';
+import { sameOriginWrites } from './http/same-origin.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 import { projectRoot, type Config } from './config.js';
 import { corsFor } from './http/caching.js';
@@ -16,7 +26,6 @@ import { parseImageRequest } from './image/iiif-url.js';
 import { ItemPdfs } from './presentation/pdf.js';
 import { presentationRoutes } from './presentation/routes.js';
 import { PresentationService } from './presentation/service.js';
-import { ocrHooks } from './presentation/ocr-annotations.js';
 import { readImageRecord } from './storage/layout.js';
 import { openDatabase } from './storage/sqlite.js';
 import { INGEST_MIGRATIONS, JobStore } from './ingest/jobs.js';
@@ -33,7 +42,7 @@ import { Metrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { DiskDerivativeCache } from './image/cache.js';
 import { imageRoutes } from './image/routes.js';
-import { ImageService } from './image/service.js';
+import { ImageService, REDUCED_SUFFIX } from './image/service.js';
 import { PyramidImageSource } from './image/source.js';
 import { LocalBlobStore, type BlobStore } from './storage/blob-store.js';
 import type { PyramidOptions } from './ingest/pyramid.js';
@@ -44,6 +53,9 @@ export interface AppDeps {
   readonly store: BlobStore;
   readonly images: ImageService;
   readonly catalogue: Catalogue;
+  /** The service layer every route reads through: asks the access policy. */
+  readonly archive: Archive;
+  readonly auth: Auth;
   readonly presentation: PresentationService;
   readonly pdfs: ItemPdfs;
   readonly index: SearchIndex;
@@ -82,25 +94,32 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();
-  const images = new ImageService(new PyramidImageSource(store), cache, {
-    limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },
-    render: { quality: config.image.outputQuality, background: config.image.background },
-    onOutcome: (outcome) => metrics.imageOutcomes.inc({ outcome }),
-  });
-  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS]);
+  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
   const catalogue = new SqliteCatalogue(db, async (id) => {
     const r = await readImageRecord(store, id);
     return r && { width: r.width, height: r.height };
   });
-  const presentation = new PresentationService(catalogue, { pageSize: config.presentation.collectionPageSize, hooks: ocrHooks(store), store });
-  // PDF pages come through the image service, like any other derivative (and share its cache).
-  const pdfs = new ItemPdfs(store, async (imageId, maxSide) => {
-    const { json } = await images.info(imageId, 3, '');
-    const size = Math.max(Number(json.width), Number(json.height)) <= maxSide ? 'max' : `!${maxSide},${maxSide}`;
-    const request = parseImageRequest(imageId, { region: 'full', size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
-    return images.produce(await images.prepare(request));
-  });
   const index = new SqliteSearchIndex(db);
+  const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
+  const images = new ImageService(new PyramidImageSource(store), cache, {
+    limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },
+    render: { quality: config.image.outputQuality, background: config.image.background },
+    authorize: (id, identity) => archive.imageAccess(identity, id),
+    reducedMaxPx: config.access.reducedMaxPx,
+    onOutcome: (outcome) => metrics.imageOutcomes.inc({ outcome }),
+  });
+  const presentation = new PresentationService(archive, { pageSize: config.presentation.collectionPageSize });
+  // PDF pages come through the image service, like any other derivative (and share its cache). The
+  // archive has checked the reader before a PDF is asked for: its pages are read as the system.
+  const system = { user: { id: 'system', name: 'system', roles: ['admin' as const], library: null }, inReadingRoom: false };
+  const pdfs = new ItemPdfs(store, async (imageId, maxSide) => {
+    const answer = await images.info(imageId, 3, '', system);
+    if (answer.kind !== 'info') throw new Error('unreachable: the system sees every image in full');
+    const size = Math.max(Number(answer.json.width), Number(answer.json.height)) <= maxSide ? 'max' : `!${maxSide},${maxSide}`;
+    const request = parseImageRequest(imageId, { region: 'full', size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
+    return images.produce(await images.prepare(request, system));
+  });
+  const auth = new Auth(config, db, store, logger);
   const jobs = new JobStore(db);
   const scan = config.ingest.malwareScan;
   const ingest = new IngestPipeline({
@@ -114,12 +133,14 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     options: { ...config.ingest, pyramid: pyramidOptions(config) },
   });
   const runner = new IngestRunner(ingest, jobs, logger);
-  return { config, logger, store, images, catalogue, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => db.close() };
+  return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => db.close() };
 }
 
 export function createApp(deps: AppDeps): Koa {
   const { config } = deps;
-  const app = new Koa({ proxy: config.server.trustProxy });
+  // X-Forwarded-* are believed only from trusted proxies: clientAddress strips them from anyone else
+  // before Koa reads them (ctx.protocol, ctx.host).
+  const app = new Koa({ proxy: true });
   const baseUrl = (ctx: Koa.Context) => config.server.publicBaseUrl || `${ctx.protocol}://${ctx.host}`;
 
   const router = new Router();
@@ -134,19 +155,50 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = await deps.metrics.registry.metrics();
   });
 
+  app.use(clientAddress(config.server.trustProxy));
   app.use(requestLog(deps.logger));
   app.use(deps.metrics.middleware());
   app.use(errorHandler(deps.logger));
+  const { auth, archive } = deps;
+  const auths = authRoutes({
+    auth,
+    registration: config.auth.registration,
+    imageAccess: (id, identity) => archive.imageAccess(identity, id),
+    reducedInfoUrl: (id) => `${auth.site}/iiif/3/${encodeURIComponent(id)}${REDUCED_SUFFIX}/info.json`,
+  });
+  // The embedded provider answers its own paths before our middleware touches the request.
+  app.use(auths.provider);
+  app.use(sameOriginWrites(baseUrl));
+  app.use(
+    identityMiddleware({
+      staffKey: config.api.staffKey,
+      readingRoom: config.access.readingRoom,
+      sessions: auth.sessions,
+      iiifTokens: auth.iiifTokens,
+      oidc: () => auth.oidc,
+      refresh: (sid) => auth.refresh(sid),
+      logger: deps.logger,
+    }),
+  );
   // Text only (manifests, pages, the reader bundle): images are compressed already.
   app.use(compress({ filter: (type) => /json|text|javascript|xml/i.test(type), threshold: 2048, br: false, gzip: { level: 6 } }));
-  app.use(imageRoutes(deps.images, { cacheControl: config.cache.cacheControl, baseUrl }));
+  // IIIF Authorization services of images that are not public: login (or the reading room's external
+  // profile) for Auth 1.0, the probe service for 2.0.
+  const authServices = async (imageId: string, site: string) => {
+    const anonymous = await archive.imageAccess(ANONYMOUS, imageId);
+    if (anonymous.effect === 'allow') return [];
+    const profile = anonymous.effect === 'deny' && anonymous.reason === 'forbidden' && /reading room/.test(anonymous.message) ? 'kiosk' : 'login';
+    return [...auth1Services(site, profile), auth2Probe(site, imageId, profile)];
+  };
+  app.use(imageRoutes(deps.images, { cacheControl: config.cache.cacheControl, baseUrl, authServices }));
   app.use(corsFor('/iiif/presentation'));
   const routers = [
     router,
+    auths.router,
     presentationRoutes(deps.presentation, { cacheControl: config.cache.cacheControl, baseUrl }),
-    catalogueRoutes(deps.catalogue, { staffKey: config.api.staffKey, maxBodyBytes: config.api.maxBodyBytes }),
-    ingestRoutes({ store: deps.store, jobs: deps.jobs, runner: deps.runner, catalogue: deps.catalogue, staffKey: config.api.staffKey, maxUploadBytes: config.ingest.maxUploadBytes }),
-    webRoutes({ catalogue: deps.catalogue, pdfs: deps.pdfs, store: deps.store, viewerDist: path.join(projectRoot, 'viewer', 'dist'), baseUrl }),
+    catalogueRoutes(archive, { maxBodyBytes: config.api.maxBodyBytes }),
+    ingestRoutes({ store: deps.store, jobs: deps.jobs, runner: deps.runner, archive, maxUploadBytes: config.ingest.maxUploadBytes }),
+    webRoutes({ archive, pdfs: deps.pdfs, viewerDist: path.join(projectRoot, 'viewer', 'dist'), baseUrl }),
   ];
   for (const r of routers) {
     app.use(r.routes());

@@ -126,7 +126,7 @@ program
     try {
       const jobIds = deps.jobs.resumable();
       if (input && o.collection) {
-        deps.catalogue.getCollection(o.collection);
+        await deps.catalogue.getCollection(o.collection);
         const source = path.resolve(input);
         if (!existsSync(source)) throw new NotFoundError(`${input}: no such file or folder`);
         const metadata = o.metadata ? { items: await readMetadata(o.metadata) } : null;

@@ -20,8 +20,15 @@ export const ConfigSchema = z
       port: z.number().int().min(0).max(65535),
       /** Base of every absolute URI we emit (info.json ids, Link headers). Empty: taken from the request. */
       publicBaseUrl: z.union([z.literal(''), z.url().regex(/[^/]$/, 'must not end with /')]),
-      /** Trust X-Forwarded-Proto/Host from a reverse proxy. */
-      trustProxy: z.boolean(),
+      /**
+       * Addresses or CIDR ranges of the reverse proxies in front of us ("loopback" for one on this
+       * machine). Only a request arriving from one of them may set the client address, scheme and host
+       * with X-Forwarded-For/-Proto/-Host; from anyone else those headers are ignored. Empty: none.
+       */
+      trustProxy: z.preprocess(
+        (v) => (v === false ? [] : v),
+        z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/, 'must be an address, a CIDR range or loopback')),
+      ),
     }),
     storage: z.object({ root: z.string().min(1) }),
     image: z.object({
@@ -45,7 +52,7 @@ export const ConfigSchema = z
       collectionPageSize: z.number().int().min(1).max(10_000),
     }),
     api: z.object({
-      /** Bearer key for catalogue writes; empty: writes only from this machine. */
+      /** Bearer key that acts as an administrator (scripts, migrations); empty: none. Compared in constant time. */
       staffKey: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]),
       maxBodyBytes: z.number().int().positive(),
     }),
@@ -63,6 +70,41 @@ export const ConfigSchema = z
         command: z.enum(['clamscan', 'clamdscan']),
         /** Signature database (folder or file) for clamscan; empty: freshclam's. */
         database: z.string(),
+      }),
+    }),
+    access: z.object({
+      /** Long side, in pixels, of the images anonymous readers get of `public-reduced` items. */
+      reducedMaxPx: z.number().int().min(64).max(100_000),
+      /** Client address ranges (CIDR) of the libraries' reading rooms, after trustProxy is applied. */
+      readingRoom: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR range like 10.20.0.0/24')),
+      /** Images that no item shows: served to anyone (`public`) or to staff only. */
+      unattachedImages: z.enum(['public', 'staff']),
+    }),
+    auth: z.object({
+      /**
+       * `embedded`: the OpenID provider inside this server (local accounts in the catalogue database);
+       * `oidc`: an external one such as Keycloak at `issuer`.
+       */
+      provider: z.enum(['embedded', 'oidc']),
+      issuer: z.union([z.literal(''), z.url()]),
+      clientId: z.string().min(1),
+      /** Client secret at the external provider (the embedded one makes its own). */
+      clientSecret: z.string(),
+      /** `aud` that bearer access tokens must carry. */
+      audience: z.string().min(1),
+      /** Signed-in session lifetime, seconds (idle sessions end sooner: see idleSeconds). */
+      sessionSeconds: z.number().int().min(60),
+      idleSeconds: z.number().int().min(60),
+      /** Lifetime of IIIF Authorization access tokens, seconds (short: they live in the viewer's memory). */
+      iiifTokenSeconds: z.number().int().min(30).max(86_400),
+      /** Readers may open a library card account online. */
+      registration: z.boolean(),
+      /** Sign-in and registration attempts allowed per client address per 15 minutes. */
+      attemptsPer15Min: z.number().int().min(1),
+      mail: z.object({
+        /** smtp://user:pass@host:port; empty: mail is written to the log (an outbox), not sent. */
+        smtpUrl: z.string(),
+        from: z.string().min(3),
       }),
     }),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
@@ -107,6 +149,8 @@ function leaves(obj: JsonObject, prefix: string[] = []): { path: string[]; env: 
 function coerce(raw: string, sample: Json): Json {
   if (typeof sample === 'number' && /^-?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw);
   if (typeof sample === 'boolean' && /^(true|false|1|0)$/i.test(raw.trim())) return /^(true|1)$/i.test(raw.trim());
+  // Lists from the environment are comma-separated: VANKHO_ACCESS_READING_ROOM=10.1.0.0/24,10.2.0.0/24
+  if (Array.isArray(sample)) return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   return raw;
 }
 

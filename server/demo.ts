@@ -33,9 +33,9 @@ async function addIfMissing(store: BlobStore, file: string, id: string, opts: Py
   logger.info({ id }, 'demo image added');
 }
 
-const exists = (get: () => unknown) => {
+const exists = async (get: () => Promise<unknown>) => {
   try {
-    get();
+    await get();
     return true;
   } catch (err) {
     if (err instanceof NotFoundError) return false;
@@ -64,11 +64,11 @@ export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: 
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  for (const l of demo.libraries) if (!exists(() => catalogue.getLibrary(String(l.id)))) catalogue.putLibrary(l);
-  for (const c of demo.collections) if (!exists(() => catalogue.getCollection(String(c.id)))) catalogue.putCollection(c);
+  for (const l of demo.libraries) if (!(await exists(() => catalogue.getLibrary(String(l.id))))) await catalogue.putLibrary(l);
+  for (const c of demo.collections) if (!(await exists(() => catalogue.getCollection(String(c.id))))) await catalogue.putCollection(c);
   const items: string[] = [];
   for (const i of demo.items) {
-    if (!exists(() => catalogue.getItem(String(i.id)))) await catalogue.putItem(i);
+    if (!(await exists(() => catalogue.getItem(String(i.id))))) await catalogue.putItem(i);
     items.push(String(i.id));
   }
   return items;

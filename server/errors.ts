@@ -22,10 +22,20 @@ export class BadRequestError extends AppError {
   }
 }
 
+/**
+ * 401: signing in may give access. `challenge` is the WWW-Authenticate value (RFC 6750 §3 for bearer
+ * tokens); `iiif` carries what the IIIF Authorization services of the resource say, for info.json.
+ */
+export class UnauthorizedError extends AppError {
+  constructor(message: string, readonly challenge = 'Bearer realm="vankho"') {
+    super(401, 'unauthorized', message);
+  }
+}
+
 /** 403: the caller may not do this. */
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(403, 'forbidden', message);
+  constructor(message: string, code = 'forbidden') {
+    super(403, code, message);
   }
 }
 
@@ -43,6 +53,13 @@ export class MethodNotAllowedError extends AppError {
     readonly allow: string,
   ) {
     super(405, 'method_not_allowed', message);
+  }
+}
+
+/** 429: too many attempts (sign-in, registration); `retryAfter` in seconds. */
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, readonly retryAfter: number) {
+    super(429, 'too_many_requests', message);
   }
 }
 

@@ -24,6 +24,9 @@ export async function startServer(config: Config): Promise<{ server: Server; url
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.server.host}:${port}`;
+  // Sign-in needs the site's own address: the public one when set, else where we listen.
+  const local = `http://${config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host}:${port}`;
+  await deps.auth.start(config.server.publicBaseUrl || local, local);
   deps.logger.info({ url }, 'listening');
 
   const stop = (signal: string) => {

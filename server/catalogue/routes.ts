@@ -1,22 +1,28 @@
 /**
  * Staff API for the catalogue: PUT creates or replaces a library, collection or item (JSON body,
- * validated; 400 names the bad field), GET reads it back. Until staff sign-in exists, writes need
- * `Authorization: Bearer <api.staffKey>`, or — when no key is configured — a client on this machine.
+ * validated; 400 names the bad field), GET reads it back as stored. Staff of the record's library only
+ * (a signed-in librarian or administrator, or the staff key): the archive service asks the policy.
+ * Cross-site writes are refused before anything else (`http/same-origin.ts`).
  */
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import { BadRequestError } from '../errors.js';
-import { staffOnly } from '../http/staff.js';
+import type { Archive } from '../archive/service.js';
+import { identityOf } from '../auth/identity.js';
+import type { Identity } from '../auth/policy.js';
 import { parseOrThrow } from '../validation.js';
-import type { Catalogue } from './catalogue.js';
 import { Id } from './schema.js';
 
-export function catalogueRoutes(catalogue: Catalogue, opts: { staffKey: string; maxBodyBytes: number }): Router {
+export function catalogueRoutes(archive: Archive, opts: { maxBodyBytes: number }): Router {
   const router = new Router({ prefix: '/api' });
-  const staff = staffOnly(opts.staffKey);
+  const staff: Koa.Middleware = async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
   const body = bodyParser({ enableTypes: ['json'], jsonLimit: opts.maxBodyBytes, encoding: 'utf-8' });
 
-  const put = (path: string, route: string, write: (input: Record<string, unknown>) => unknown) =>
+  const put = (path: string, route: string, write: (identity: Identity, input: Record<string, unknown>) => unknown) =>
     router.put(path, staff, body, async (ctx) => {
       ctx.state.route = route;
       const id = parseOrThrow(Id, ctx.params.id, 'identifier');
@@ -25,23 +31,23 @@ export function catalogueRoutes(catalogue: Catalogue, opts: { staffKey: string; 
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('invalid_body', 'the body must be a JSON object');
       const record = input as Record<string, unknown>;
       if (record.id !== undefined && record.id !== id) throw new BadRequestError('invalid_fields', `id: "${String(record.id)}" does not match the URL's "${id}"`);
-      ctx.body = await write({ ...record, id });
+      ctx.body = await write(identityOf(ctx), { ...record, id });
     });
-  put('/libraries/:id', 'api_library_put', (r) => catalogue.putLibrary(r));
-  put('/collections/:id', 'api_collection_put', (r) => catalogue.putCollection(r));
-  put('/items/:id', 'api_item_put', (r) => catalogue.putItem(r));
+  put('/libraries/:id', 'api_library_put', (who, r) => archive.putLibrary(who, r));
+  put('/collections/:id', 'api_collection_put', (who, r) => archive.putCollection(who, r));
+  put('/items/:id', 'api_item_put', (who, r) => archive.putItem(who, r));
 
-  router.get('/libraries/:id', (ctx) => {
+  router.get('/libraries/:id', staff, async (ctx) => {
     ctx.state.route = 'api_library_get';
-    ctx.body = catalogue.getLibrary(parseOrThrow(Id, ctx.params.id, 'identifier'));
+    ctx.body = await archive.staffLibrary(identityOf(ctx), parseOrThrow(Id, ctx.params.id, 'identifier'));
   });
-  router.get('/collections/:id', (ctx) => {
+  router.get('/collections/:id', staff, async (ctx) => {
     ctx.state.route = 'api_collection_get';
-    ctx.body = catalogue.getCollection(parseOrThrow(Id, ctx.params.id, 'identifier'));
+    ctx.body = await archive.staffCollection(identityOf(ctx), parseOrThrow(Id, ctx.params.id, 'identifier'));
   });
-  router.get('/items/:id', (ctx) => {
+  router.get('/items/:id', staff, async (ctx) => {
     ctx.state.route = 'api_item_get';
-    ctx.body = catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'identifier'));
+    ctx.body = await archive.staffItem(identityOf(ctx), parseOrThrow(Id, ctx.params.id, 'identifier'));
   });
   return router;
 }

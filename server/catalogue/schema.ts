@@ -4,10 +4,21 @@
  * normalised year range, language and script, call number, rights, access level, and how to page it.
  */
 import { z } from 'zod';
+import { ACCESS_LEVELS } from '../auth/policy.js';
 import { IMAGE_ID_RULE, isValidImageId } from '../storage/layout.js';
 
 export const Id = z.string().refine(isValidImageId, IMAGE_ID_RULE);
 const Text = z.string().trim().min(1, 'must not be empty');
+
+/**
+ * Access level of a library, collection or item: null inherits from the collection above, then the
+ * library (public when nothing sets one). `restricted`, the one restricted level before access rights
+ * were enforced, is read as `researcher`.
+ */
+export const AccessLevelSchema = z.preprocess((v) => (v === 'restricted' ? 'researcher' : v), z.enum(ACCESS_LEVELS).nullable()).default(null);
+/** An embargo's last closed day is the day before this date (YYYY-MM-DD); null: none set here. */
+export const EmbargoSchema = z.iso.date('must be a date like 2030-01-31').nullable().default(null);
+const Access = { accessLevel: AccessLevelSchema, embargoUntil: EmbargoSchema };
 
 /** Text in Vietnamese, optionally English. */
 export const ViEn = z.object({ vi: Text, en: Text.optional() }).strict();
@@ -21,6 +32,7 @@ export const LibrarySchema = z
     homepage: z.url().optional(),
     /** Identifier of an image in our image store, shown as the library's logo. */
     logo: Id.optional(),
+    ...Access,
   })
   .strict();
 
@@ -32,11 +44,12 @@ export const CollectionSchema = z
     label: ViEn,
     summary: ViEn.optional(),
     position: z.number().int().min(0).default(0),
+    ...Access,
   })
   .strict();
 
 export const ITEM_KINDS = ['manuscript', 'woodblock', 'book', 'map', 'newspaper', 'photo'] as const;
-export const ACCESS_LEVELS = ['public', 'registered', 'restricted'] as const;
+export { ACCESS_LEVELS };
 /** Quốc ngữ, Hán (classical Chinese characters), Nôm, Tày Nôm. */
 export const SCRIPTS = ['latn', 'han', 'nom', 'tay-nom'] as const;
 
@@ -113,7 +126,7 @@ export const ItemSchema = z
     id: Id,
     collection: Id,
     kind: z.enum(ITEM_KINDS),
-    accessLevel: z.enum(ACCESS_LEVELS).default('public'),
+    ...Access,
     description: DescriptionSchema,
     canvases: z
       .array(z.object({ image: Id, label: Text.optional() }).strict())

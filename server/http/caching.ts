@@ -36,3 +36,14 @@ export function corsFor(prefix: string): Koa.Middleware {
     await next();
   };
 }
+
+/**
+ * Cache-Control of a response that depends on who asks: the configured public value when anyone would
+ * get the same, `private` otherwise (never stored by a shared cache). Either way the response varies on
+ * the credentials, so a cache never hands one reader's answer to another.
+ */
+export function setAccessCaching(ctx: Koa.Context, isPublic: boolean, publicValue: string): string {
+  ctx.vary('Authorization');
+  ctx.vary('Cookie');
+  return isPublic ? publicValue : 'private, no-cache';
+}

@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { AppError, MethodNotAllowedError } from '../errors.js';
+import { AppError, MethodNotAllowedError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -35,6 +35,8 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       if (err instanceof AppError) {
         ({ status, code, publicMessage: message } = err);
         if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow);
+        if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', err.challenge);
+        if (err instanceof TooManyRequestsError) ctx.set('Retry-After', String(err.retryAfter));
       } else if (isClientError(err)) {
         // Errors from Koa and its middleware that carry a 4xx status (body too large, malformed JSON…).
         status = err.status!;
@@ -50,8 +52,15 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       if (ctx.state.errorFormat === 'html') {
         ctx.type = 'text/html; charset=utf-8';
         const vi = ctx.state.lang !== 'en';
-        const title = status === 404 ? (vi ? 'Không tìm thấy' : 'Not found') : vi ? 'Yêu cầu không hợp lệ' : 'Bad request';
-        ctx.body = `<!doctype html><html lang="${vi ? 'vi' : 'en'}"><meta charset="utf-8"><title>${status} · Văn Khố</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/">Văn Khố</a></p></html>`;
+        const titles: Record<number, [string, string]> = {
+          401: ['Cần đăng nhập', 'Sign-in needed'],
+          403: ['Không được phép', 'Not allowed'],
+          404: ['Không tìm thấy', 'Not found'],
+          429: ['Quá nhiều lần thử', 'Too many attempts'],
+        };
+        const [tvi, ten] = titles[status] ?? ['Yêu cầu không hợp lệ', 'Bad request'];
+        const login = status === 401 ? `<p><a href="/auth/login?returnTo=${encodeURIComponent(ctx.originalUrl)}">${vi ? 'Đăng nhập' : 'Sign in'}</a></p>` : '';
+        ctx.body = `<!doctype html><html lang="${vi ? 'vi' : 'en'}"><meta charset="utf-8"><title>${status} · Văn Khố</title><h1>${vi ? tvi : ten}</h1><p>${escapeHtml(message)}</p>${login}<p><a href="/">Văn Khố</a></p></html>`;
       } else if (ctx.state.errorFormat === 'text') {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = `${status} ${code}: ${message}\n`;

@@ -3,17 +3,23 @@
  * Paths are split and each segment decoded once here; a bad escape is a 400, not a crash.
  */
 import type Koa from 'koa';
-import { BadRequestError, MethodNotAllowedError } from '../errors.js';
-import { allowAnyOrigin, jsonLdType, setValidators } from '../http/caching.js';
+import { identityOf } from '../auth/identity.js';
+import { AppError, BadRequestError, MethodNotAllowedError, UnauthorizedError } from '../errors.js';
+import { allowAnyOrigin, jsonLdType, setAccessCaching, setValidators } from '../http/caching.js';
 import type { ApiVersion } from './iiif-url.js';
 import { parseIdentifier, parseImageRequest } from './iiif-url.js';
 import { CONTEXT_2, CONTEXT_3, PROFILE_2 } from './info.js';
-import type { ImageService } from './service.js';
+import { FULL, REDUCED_SUFFIX, type ImageService, type Variant } from './service.js';
 
 export interface ImageRoutesOptions {
   readonly cacheControl: string;
   /** Absolute base of emitted URIs, e.g. https://thuvien.example.vn; computed per request if absent. */
   readonly baseUrl: (ctx: Koa.Context) => string;
+  /**
+   * IIIF Authorization services of an image (Auth 1.0 for Mirador, 2.0 probe for others), added to its
+   * info.json when it is not public; empty for a public image. `site` is the base URL of the site.
+   */
+  readonly authServices?: (imageId: string, site: string, version: ApiVersion) => Promise<Record<string, unknown>[]>;
 }
 
 const PROFILE_URI: Record<ApiVersion, string> = {
@@ -53,8 +59,15 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     const last = segments.at(-1)!;
     if (segments.length > 5 && /^[a-z]+\.[a-z0-9]+$/i.test(last)) parseIdentifier(segments.slice(0, -4).map(decodeSegment).join('/'));
     if (segments.length > 2 && last === 'info.json') parseIdentifier(segments.slice(0, -1).map(decodeSegment).join('/'));
-    const id = parseIdentifier(decodeSegment(segments[0]!));
-    const base = `${opts.baseUrl(ctx)}/iiif/${version}/${encodeURIComponent(id)}`;
+    const first = decodeSegment(segments[0]!);
+    const variant: Variant = first.endsWith(REDUCED_SUFFIX) ? { kind: 'reduced' } : FULL;
+    const id = parseIdentifier(variant.kind === 'reduced' ? first.slice(0, -REDUCED_SUFFIX.length) : first);
+    const site = opts.baseUrl(ctx);
+    const fullBase = `${site}/iiif/${version}/${encodeURIComponent(id)}`;
+    const base = variant.kind === 'reduced' ? `${fullBase}${REDUCED_SUFFIX}` : fullBase;
+    const identity = identityOf(ctx);
+    // Responses depend on who asks: shared caches keep only what anyone would get.
+    const caching = (isPublic: boolean) => setAccessCaching(ctx, isPublic, opts.cacheControl);
 
     if (segments.length === 1) {
       // Image API 3.0 §2.1: the base URI redirects to the image information.
@@ -66,9 +79,38 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     if (segments.length === 2 && segments[1] === 'info.json') {
       ctx.state.route = `iiif${version}_info`;
       ctx.state.errorFormat = 'json';
-      const info = await service.info(id, version, base);
+      const services = (await opts.authServices?.(id, site, version)) ?? [];
+      const withServices = (json: Record<string, unknown>) => (services.length ? { ...json, service: [...((json.service as unknown[]) ?? []), ...services] } : json);
+      let answer;
+      try {
+        answer = await service.info(id, version, base, identity, variant);
+      } catch (err) {
+        // IIIF Auth 1.0 §3.2: a 401 for the image information carries the description and its services,
+        // from which the viewer learns where to sign in.
+        if (!(err instanceof UnauthorizedError || (err instanceof AppError && err.status === 403)) || services.length === 0) throw err;
+        const { json } = await service.describe(id, version, base, variant);
+        ctx.status = err.status;
+        if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', err.challenge);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.vary('Authorization');
+        ctx.vary('Cookie');
+        ctx.type = jsonLdType(ctx, version === 3 ? CONTEXT_3 : CONTEXT_2);
+        ctx.body = withServices(json);
+        return;
+      }
+      if (answer.kind === 'reduced') {
+        // A reader who may see only the reduced image is sent to its description (IIIF Auth 1.0 §2.3:
+        // a degraded image has its own id, which tells the viewer to offer sign-in).
+        ctx.set('Cache-Control', 'private, no-store');
+        ctx.vary('Authorization');
+        ctx.vary('Cookie');
+        ctx.status = 302;
+        ctx.redirect(`${fullBase}${REDUCED_SUFFIX}/info.json`);
+        return;
+      }
+      const info = answer;
       ctx.vary('Accept');
-      if (setValidators(ctx, info.etag, info.modified, opts.cacheControl)) {
+      if (setValidators(ctx, info.etag, info.modified, caching(services.length === 0))) {
         ctx.status = 304;
         return;
       }
@@ -79,7 +121,7 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
         ctx.set('Link', `<${context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"`);
       }
       ctx.append('Link', `<${PROFILE_URI[version]}>;rel="profile"`);
-      ctx.body = info.json;
+      ctx.body = withServices(info.json);
       return;
     }
     if (segments.length !== 5) {
@@ -91,10 +133,11 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     ctx.state.route = `iiif${version}_image`;
     const [region, size, rotation, qualityFormat] = segments.slice(1).map(decodeSegment) as [string, string, string, string];
     const request = parseImageRequest(id, { region, size, rotation, qualityFormat }, version);
-    const prepared = await service.prepare(request);
-    const links = (p: typeof prepared) => `<${base}/${p.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`;
+    const prepared = await service.prepare(request, identity, variant);
+    const links = (p: { canonicalPath: string }) => `<${base}/${p.canonicalPath}>;rel="canonical", <${PROFILE_URI[version]}>;rel="profile"`;
     ctx.set('Link', links(prepared));
-    if (setValidators(ctx, prepared.etag, prepared.modified, opts.cacheControl)) {
+    const isPublic = opts.authServices ? (await opts.authServices(id, site, version)).length === 0 : true;
+    if (setValidators(ctx, prepared.etag, prepared.modified, caching(isPublic))) {
       ctx.status = 304;
       return;
     }
@@ -102,7 +145,7 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     const { data, served } = await service.produceServed(prepared);
     if (served !== prepared) {
       // A rebuild switched the image meanwhile: the validators and links are the new version's.
-      setValidators(ctx, served.etag, served.modified, opts.cacheControl);
+      setValidators(ctx, served.etag, served.modified, caching(isPublic));
       ctx.set('Link', links(served));
     }
     ctx.body = data;

@@ -4,18 +4,43 @@
  * be answered 304 before anything is decoded; `produce` then copies a tile, reads the cache, or renders.
  */
 import { createHash } from 'node:crypto';
+import type { Decision, Identity } from '../auth/policy.js';
+import { denial } from '../auth/denial.js';
 import type { CacheOutcome, DerivativeCache } from './cache.js';
 import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
 import { CONTENT_TYPES, copyStored, render, storedCopy, type RenderOptions, type StoredCopy } from './pipeline.js';
-import { canonical, plan, planKey, type ImagePlan, type Limits } from './plan.js';
+import { canonical, plan, planKey, type ImagePlan, type Limits, type SourceInfo } from './plan.js';
 import type { OpenFiles } from './open-files.js';
 import type { ImageSource, StoredImage } from './source.js';
 
 export type Outcome = CacheOutcome | StoredCopy;
 
+/**
+ * The authorisation seam (Cantaloupe's pre-authorise/authorise): asked with the identifier and identity
+ * before anything is planned; a `reduced` answer caps the long side, checked again after planning.
+ */
+export type ImageAuthorizer = (imageId: string, identity: Identity) => Promise<Decision>;
+
+/**
+ * Which image an identifier names: the image, or its reduced variant (`ID~reduced` in URLs) — the same
+ * pyramid from the first level whose long side is within the cap, served as an image of that size.
+ */
+export type Variant = { readonly kind: 'full' } | { readonly kind: 'reduced' };
+export const FULL: Variant = Object.freeze({ kind: 'full' });
+export const REDUCED_SUFFIX = '~reduced';
+
+/** What an info.json request gets: the description, or a pointer to the reduced variant's. */
+export type InfoAnswer =
+  | { readonly kind: 'info'; readonly json: Record<string, unknown>; readonly etag: string; readonly modified: Date; readonly decision: Decision }
+  | { readonly kind: 'reduced'; readonly decision: Decision };
+
 export interface ImageServiceOptions {
   readonly limits: Limits;
+  /** Without one, every image is served in full to anyone (tools, benchmarks). */
+  readonly authorize?: ImageAuthorizer;
+  /** Long side of the reduced variant. */
+  readonly reducedMaxPx?: number;
   readonly render: RenderOptions;
   /** Told how each image was produced (metrics). */
   readonly onOutcome?: (outcome: Outcome) => void;
@@ -23,6 +48,7 @@ export interface ImageServiceOptions {
 
 export interface PreparedImage {
   readonly request: ImageRequest;
+  readonly variant: Variant;
   readonly image: StoredImage;
   readonly plan: ImagePlan;
   readonly contentType: string;
@@ -48,25 +74,77 @@ export class ImageService {
     this.files = source.files;
   }
 
-  /** @throws NotFoundError */
-  async info(id: string, version: ApiVersion, baseUri: string): Promise<{ json: Record<string, unknown>; etag: string; modified: Date }> {
+  /** Pre-authorise: the decision for this identity, before anything is read or planned. */
+  private async preAuthorize(id: string, identity: Identity): Promise<Decision> {
+    const d = this.options.authorize ? await this.options.authorize(id, identity) : ({ effect: 'allow' } as const);
+    if (d.effect === 'deny') throw denial(d);
+    return d;
+  }
+
+  /**
+   * The image information for this identity. A reader who may see only the reduced image and asks for
+   * the full one is pointed to the reduced one (`kind: 'reduced'`: the route redirects, as IIIF Auth 1.0
+   * §2.3 describes for degraded images). @throws NotFoundError, UnauthorizedError, ForbiddenError
+   */
+  async info(id: string, version: ApiVersion, baseUri: string, identity: Identity, variant: Variant = FULL): Promise<InfoAnswer> {
+    const decision = await this.preAuthorize(id, identity);
+    if (decision.effect === 'reduced' && variant.kind === 'full') return { kind: 'reduced', decision };
+    return { kind: 'info', decision, ...(await this.describe(id, version, baseUri, variant)) };
+  }
+
+  /** info.json without asking anyone (the body of a 401, which IIIF Auth 1.0 clients read for its services). */
+  async describe(id: string, version: ApiVersion, baseUri: string, variant: Variant = FULL): Promise<{ json: Record<string, unknown>; etag: string; modified: Date }> {
     const image = await this.source.get(id);
-    const json = (version === 3 ? infoJson3 : infoJson2)(baseUri, image.info, this.options.limits);
-    const etag = `"${createHash('sha1').update(`${image.version}|${baseUri}|${JSON.stringify(this.options.limits)}`).digest('hex').slice(0, 20)}"`;
+    const info = variant.kind === 'reduced' ? reducedInfo(image.info, this.reducedMaxPx).info : image.info;
+    const json = (version === 3 ? infoJson3 : infoJson2)(baseUri, info, this.options.limits);
+    const etag = `"${createHash('sha1').update(`${image.version}|${baseUri}|${variant.kind}|${JSON.stringify(this.options.limits)}`).digest('hex').slice(0, 20)}"`;
     return { json, etag, modified: image.modified };
   }
 
-  /** @throws NotFoundError, BadRequestError (a request the image cannot satisfy) */
-  async prepare(req: ImageRequest): Promise<PreparedImage> {
+  private get reducedMaxPx(): number {
+    return this.options.reducedMaxPx ?? 1200;
+  }
+
+  /**
+   * @throws NotFoundError, BadRequestError (a request the image cannot satisfy), UnauthorizedError /
+   * ForbiddenError (pre-authorise refused, or the plan is sharper than a reduced reader may see).
+   */
+  async prepare(req: ImageRequest, identity: Identity, variant: Variant = FULL): Promise<PreparedImage & { decision: Decision }> {
+    const decision = await this.preAuthorize(req.id, identity);
+    const prepared = await this.planFor(req, variant);
+    // Authorise: a reduced reader asking the full image gets what is no sharper than the reduced one
+    // (thumbnails and small views), nothing closer.
+    if (decision.effect === 'reduced' && variant.kind === 'full') {
+      const { plan: p, image } = prepared;
+      const scale = Math.max(p.width / p.region.w, p.height / p.region.h);
+      if (scale * Math.max(image.info.width, image.info.height) > decision.maxPx + 1) {
+        throw denial({ effect: 'deny', reason: 'login', message: `sign in to see this image at more than ${decision.maxPx} px on its long side` });
+      }
+    }
+    return { ...prepared, decision };
+  }
+
+  private async planFor(req: ImageRequest, variant: Variant): Promise<PreparedImage> {
     const image = await this.source.get(req.id);
-    const p = plan(req, image.info, this.options.limits);
+    let p: ImagePlan;
+    let canonicalPath: string;
+    if (variant.kind === 'reduced') {
+      const { info, shift } = reducedInfo(image.info, this.reducedMaxPx);
+      const virtual = plan(req, info, this.options.limits);
+      canonicalPath = canonical(virtual, req.version);
+      p = toSourcePlan(virtual, shift, image.info);
+    } else {
+      p = plan(req, image.info, this.options.limits);
+      canonicalPath = canonical(p, req.version);
+    }
     const etag = `"${createHash('sha1').update(`${planKey(p)}|${image.version}|${this.options.render.quality}`).digest('hex').slice(0, 20)}"`;
     return {
       request: req,
+      variant,
       image,
       plan: p,
       contentType: CONTENT_TYPES[p.format],
-      canonicalPath: canonical(p, req.version),
+      canonicalPath,
       etag,
       modified: image.modified,
     };
@@ -88,7 +166,7 @@ export class ImageService {
     } catch (err) {
       if (!isMissingFile(err)) throw err;
       this.source.forget(prepared.image.id);
-      const served = await this.prepare(prepared.request);
+      const served = await this.planFor(prepared.request, prepared.variant);
       return { data: await this.produceFrom(served), served };
     }
   }
@@ -105,4 +183,31 @@ export class ImageService {
     this.options.onOutcome?.(outcome);
     return data;
   }
+}
+
+/** The reduced variant: the pyramid from the first level whose long side is within `maxPx`. */
+export function reducedInfo(src: SourceInfo, maxPx: number): { info: SourceInfo; shift: number } {
+  let shift = 0;
+  while (shift < src.levels.length - 1 && Math.max(src.levels[shift]!.width, src.levels[shift]!.height) > maxPx) shift++;
+  const levels = src.levels.slice(shift);
+  const top = levels[0]!;
+  return {
+    shift,
+    info: { width: top.width, height: top.height, levels, sizes: (src.sizes ?? []).filter((s) => s.width <= top.width && s.height <= top.height), tileWidth: src.tileWidth, tileHeight: src.tileHeight },
+  };
+}
+
+/**
+ * A plan made against the reduced variant, in the stored image's terms: levels shift by `shift`, and the
+ * region scales by 2^shift (clipped to the image). Tiles, edge tiles and pre-rendered sizes are the same
+ * stored ones, so a reduced view is as cheap as a full one.
+ */
+function toSourcePlan(p: ImagePlan, shift: number, src: SourceInfo): ImagePlan {
+  if (shift === 0) return p;
+  const f = 2 ** shift;
+  const x = Math.min(src.width - 1, p.region.x * f);
+  const y = Math.min(src.height - 1, p.region.y * f);
+  const fullRegion = p.fullRegion;
+  const region = fullRegion ? { x: 0, y: 0, w: src.width, h: src.height } : { x, y, w: Math.min(src.width - x, p.region.w * f), h: Math.min(src.height - y, p.region.h * f) };
+  return Object.freeze({ ...p, region, level: p.level + shift });
 }

@@ -137,7 +137,7 @@ export class IngestPipeline {
     // The same input twice is not ingested twice.
     const sourceSha = await this.sourceSha(documentFile, item.pages.map((p) => p.source));
     const already = jobs.ingestedAs(sourceSha);
-    if (already && already !== item.itemId && this.exists(already)) {
+    if (already && already !== item.itemId && (await this.exists(already))) {
       jobs.setItem(jobId, item.position, 'duplicate', `already ingested as item "${already}"`);
       return;
     }
@@ -182,9 +182,9 @@ export class IngestPipeline {
     for (const [i, p] of accepted.entries()) {
       const imageId = `${item.itemId}-p${p.position}`;
       const ocr = JSON.parse((await store.read(ocrKeys(imageId).lines)).toString()) as OcrPage;
-      this.deps.index.putPage({ itemId: item.itemId, canvas: i + 1, imageId, text: pageText(ocr), language: ocr.language });
+      await this.deps.index.putPage({ itemId: item.itemId, canvas: i + 1, imageId, text: pageText(ocr), language: ocr.language });
     }
-    this.deps.index.trimItem(item.itemId, accepted.length);
+    await this.deps.index.trimItem(item.itemId, accepted.length);
     await catalogue.putItem({ ...record, canvases: accepted.map((p, i) => ({ image: `${item.itemId}-p${p.position}`, label: `Trang ${i + 1}` })) });
     for (const p of accepted) jobs.setPage(jobId, item.position, p.position, 'indexed');
     jobs.rememberSource(sourceSha, item.itemId, jobId);
@@ -198,9 +198,9 @@ export class IngestPipeline {
     this.events.emit('progress', { jobId, item: item.position, itemId: item.itemId, page, pages: item.pages.length, stage });
   }
 
-  private exists(itemId: string): boolean {
+  private async exists(itemId: string): Promise<boolean> {
     try {
-      this.deps.catalogue.getItemVersion(itemId);
+      await this.deps.catalogue.getItemVersion(itemId);
       return true;
     } catch (err) {
       if (err instanceof NotFoundError) return false;

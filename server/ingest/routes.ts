@@ -9,11 +9,12 @@ import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import { z } from 'zod';
-import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Archive } from '../archive/service.js';
+import { identityOf } from '../auth/identity.js';
 import { Id } from '../catalogue/schema.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
-import { staffOnly } from '../http/staff.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { parseOrThrow } from '../validation.js';
 import type { JobStatus, JobStore } from './jobs.js';
@@ -31,8 +32,7 @@ export interface IngestRoutesDeps {
   readonly store: BlobStore;
   readonly jobs: JobStore;
   readonly runner: IngestRunner;
-  readonly catalogue: Catalogue;
-  readonly staffKey: string;
+  readonly archive: Archive;
   readonly maxUploadBytes: number;
 }
 
@@ -65,7 +65,12 @@ function summary(s: JobStatus) {
 
 export function ingestRoutes(deps: IngestRoutesDeps): Router {
   const router = new Router({ prefix: '/api/ingest' });
-  const staff = staffOnly(deps.staffKey);
+  // Uploads: staff of the target collection's library; job status: any staff.
+  const staff: Koa.Middleware = async (ctx, next) => {
+    deps.archive.requireAnyStaff(identityOf(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
   const status = (id: string) => {
     const s = deps.jobs.status(id);
     if (!s) throw new NotFoundError(`no ingest job "${id}"`, 'unknown_job');
@@ -75,7 +80,8 @@ export function ingestRoutes(deps: IngestRoutesDeps): Router {
   router.post('/', staff, async (ctx) => {
     ctx.state.route = 'api_ingest_upload';
     const q = parseOrThrow(UploadQuery, ctx.query, 'query');
-    deps.catalogue.getCollection(q.collection);
+    await deps.archive.requireStaffOfCollection(identityOf(ctx), q.collection);
+    await deps.archive.collection(identityOf(ctx), q.collection);
     const declared = Number(ctx.get('Content-Length') || 0);
     if (declared > deps.maxUploadBytes) throw new PayloadTooLargeError(`the upload (${declared} bytes) is over the limit of ${deps.maxUploadBytes} bytes (ingest.maxUploadBytes)`);
     const dot = q.filename.lastIndexOf('.');

@@ -4,11 +4,8 @@
  * granularity (IIIF Text Granularity extension). The boxes are canvas pixels (OCR reads the pyramid's
  * full level). The ALTO the engine wrote is linked from the canvas's `seeAlso`.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Canvas, Item } from '../catalogue/catalogue.js';
-import { NotFoundError } from '../errors.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { ocrKeys, type OcrPage } from '../storage/layout.js';
+import type { OcrPage } from '../storage/layout.js';
 import type { Json, ManifestHooks } from './manifest.js';
 import type { PresentationUris } from './uris.js';
 
@@ -36,16 +33,11 @@ export function ocrAnnotationPage(uris: PresentationUris, item: Item, canvas: Ca
   };
 }
 
-/** Reads stored OCR results; null when the image has none. */
-export function readOcr(store: BlobStore, imageId: string): OcrPage | null {
-  const file = store.localPath(ocrKeys(imageId).lines);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as OcrPage) : null;
-}
-
-export function ocrHooks(store: BlobStore): ManifestHooks {
+/** Manifest hooks linking a canvas to its OCR annotation pages and ALTO, for the pages that have OCR. */
+export function ocrHooks(pagesWithOcr: ReadonlySet<number>): ManifestHooks {
   return {
     canvasExtras(item, canvas, uris) {
-      if (!existsSync(store.localPath(ocrKeys(canvas.image).lines))) return {};
+      if (!pagesWithOcr.has(canvas.position)) return {};
       return {
         annotations: (['line', 'word'] as const).map((g) => ({ id: uris.ocrPage(item.id, canvas.position, g), type: 'AnnotationPage' })),
         seeAlso: [
@@ -60,10 +52,4 @@ export function ocrHooks(store: BlobStore): ManifestHooks {
       };
     },
   };
-}
-
-export function canvasOf(item: Item, n: number): Canvas {
-  const canvas = item.canvases.find((c) => c.position === n);
-  if (!canvas) throw new NotFoundError(`item "${item.id}" has no page ${n}`, 'unknown_canvas');
-  return canvas;
 }

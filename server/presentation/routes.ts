@@ -5,7 +5,8 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
-import { jsonLdType, setValidators } from '../http/caching.js';
+import { identityOf } from '../auth/identity.js';
+import { jsonLdType, setAccessCaching, setValidators } from '../http/caching.js';
 import { Id } from '../catalogue/schema.js';
 import { parseOrThrow } from '../validation.js';
 import { CONTEXT_P2 } from './v2.js';
@@ -30,7 +31,7 @@ export function presentationRoutes(service: PresentationService, opts: Presentat
 
   const send = (ctx: Koa.Context, version: PresentationVersion, doc: Document) => {
     ctx.vary('Accept');
-    if (setValidators(ctx, doc.etag, null, opts.cacheControl)) {
+    if (setValidators(ctx, doc.etag, null, setAccessCaching(ctx, doc.isPublic, opts.cacheControl))) {
       ctx.status = 304;
       return;
     }
@@ -39,24 +40,24 @@ export function presentationRoutes(service: PresentationService, opts: Presentat
   };
 
   for (const pathVersion of [3, 2] as const) {
-    router.get(`/${pathVersion}/items/:id/manifest`, (ctx) => {
+    router.get(`/${pathVersion}/items/:id/manifest`, async (ctx) => {
       ctx.state.route = `presentation${pathVersion}_manifest`;
       const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
       const version = versionOf(ctx, pathVersion);
-      send(ctx, version, service.manifest(id, opts.baseUrl(ctx), version));
+      send(ctx, version, await service.manifest(identityOf(ctx), id, opts.baseUrl(ctx), version));
     });
     if (pathVersion === 3) {
-      router.get('/3/items/:id/canvas/:n/ocr/:granularity', (ctx) => {
+      router.get('/3/items/:id/canvas/:n/ocr/:granularity', async (ctx) => {
         ctx.state.route = 'presentation3_ocr';
         const { id, n, granularity } = parseOrThrow(OcrParams, ctx.params, 'path');
-        send(ctx, 3, service.ocrPage(id, n, granularity, opts.baseUrl(ctx)));
+        send(ctx, 3, await service.ocrPage(identityOf(ctx), id, n, granularity, opts.baseUrl(ctx)));
       });
     }
     const collectionRoute = (path: string, ref: (ctx: Koa.Context) => CollectionRef) =>
-      router.get(`/${pathVersion}${path}`, (ctx) => {
+      router.get(`/${pathVersion}${path}`, async (ctx) => {
         ctx.state.route = `presentation${pathVersion}_collection`;
         const version = versionOf(ctx, pathVersion);
-        send(ctx, version, service.collection(ref(ctx), opts.baseUrl(ctx), version));
+        send(ctx, version, await service.collection(identityOf(ctx), ref(ctx), opts.baseUrl(ctx), version));
       });
     collectionRoute('/top', () => ({ kind: 'top' }));
     collectionRoute('/libraries/:id', (ctx) => ({ kind: 'library', id: parseOrThrow(Id, ctx.params.id, 'library identifier') }));

@@ -42,7 +42,7 @@ function ftsQuery(q: string): string {
 export class SqliteSearchIndex implements SearchIndex {
   constructor(private readonly db: Db) {}
 
-  putPage(p: PageText): void {
+  async putPage(p: PageText): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO page_text (item_id, canvas, image_id, language, text) VALUES (?, ?, ?, ?, ?)
@@ -51,18 +51,18 @@ export class SqliteSearchIndex implements SearchIndex {
       .run(p.itemId, p.canvas, p.imageId, p.language, p.text);
   }
 
-  trimItem(itemId: string, pages: number): void {
+  async trimItem(itemId: string, pages: number): Promise<void> {
     this.db.prepare('DELETE FROM page_text WHERE item_id = ? AND canvas > ?').run(itemId, pages);
   }
 
-  getPage(itemId: string, canvas: number): PageText | null {
+  async getPage(itemId: string, canvas: number): Promise<PageText | null> {
     const row = this.db
       .prepare('SELECT item_id AS itemId, canvas, image_id AS imageId, language, text FROM page_text WHERE item_id = ? AND canvas = ?')
       .get(itemId, canvas) as PageText | undefined;
     return row ?? null;
   }
 
-  search(query: string, opts: { itemId?: string; limit?: number } = {}): SearchHit[] {
+  async search(query: string, opts: { itemId?: string; limit?: number } = {}): Promise<SearchHit[]> {
     const match = ftsQuery(query);
     if (!match) return [];
     return this.db

@@ -8,7 +8,7 @@
  * ask for `localPath(key)`.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,8 @@ export interface BlobStore {
   localPath(key: string): string;
   stat(key: string): Promise<BlobStat | null>;
   read(key: string): Promise<Buffer>;
+  /** A stream of the stored bytes (for large files sent over HTTP). @throws ENOENT when absent */
+  readStream(key: string): Readable;
   /** Atomically writes bytes under `key`. */
   put(key: string, data: Buffer | string | Readable): Promise<void>;
   /** Atomically copies a local file under `key`, byte for byte. */
@@ -75,6 +77,10 @@ export class LocalBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  readStream(key: string): Readable {
+    return createReadStream(this.localPath(key));
   }
 
   read(key: string): Promise<Buffer> {

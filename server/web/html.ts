@@ -28,13 +28,20 @@ const WORDS = {
   otherLang: { vi: 'English', en: 'Tiếng Việt' },
   previous: { vi: 'Trang trước', en: 'Previous' },
   next: { vi: 'Trang sau', en: 'Next' },
+  signIn: { vi: 'Đăng nhập', en: 'Sign in' },
+  signOut: { vi: 'Đăng xuất', en: 'Sign out' },
+  register: { vi: 'Đăng ký thẻ thư viện', en: 'Get a library card' },
+  locked: { vi: 'Tài liệu hạn chế', en: 'Restricted document' },
+  restricted: { vi: 'Nội dung tài liệu này chỉ dành cho bạn đọc được phép.', en: 'This document’s content is for permitted readers only.' },
+  embargoed: { vi: 'Tài liệu đang trong thời hạn hạn chế công bố đến ngày', en: 'This document is under embargo until' },
+  reduced: { vi: 'Bạn đang xem ảnh độ phân giải thấp. Đăng nhập để xem ảnh đầy đủ.', en: 'You are seeing reduced images. Sign in to see them in full.' },
 } as const;
 
 export function t(key: keyof typeof WORDS, lang: Lang): string {
   return WORDS[key][lang];
 }
 
-export function layout(opts: { lang: Lang; title: string; body: string; path: string; full?: boolean }): string {
+export function layout(opts: { lang: Lang; title: string; body: string; path: string; full?: boolean; user?: { name: string } | null }): string {
   const other: Lang = opts.lang === 'vi' ? 'en' : 'vi';
   const switchHref = `${opts.path}${opts.path.includes('?') ? '&' : '?'}lang=${other}`;
   return `<!doctype html>
@@ -57,11 +64,19 @@ export function layout(opts: { lang: Lang; title: string; body: string; path: st
   table.meta th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; color: #5a1e14; }
   .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; }
   textarea { width: 100%; font-family: monospace; }
+  .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; font-size: 3rem; background: #eee; }
+  .notice { background: #fff4d6; border: 1px solid #e3c66b; padding: .5rem; }
+  header form { display: inline; } header button { background: none; border: 0; color: #fff; font: inherit; cursor: pointer; text-decoration: underline; }
 </style>
 </head>
 <body>
 <header><a class="brand" href="/?lang=${opts.lang}">Văn Khố</a><a href="/?lang=${opts.lang}">${t('home', opts.lang)}</a>
-<a class="lang" href="${esc(switchHref)}" hreflang="${other}">${t('otherLang', opts.lang)}</a></header>
+<a class="lang" href="${esc(switchHref)}" hreflang="${other}">${t('otherLang', opts.lang)}</a>
+${
+  opts.user
+    ? `<span>${esc(opts.user.name)}</span><a href="/auth/logout?lang=${opts.lang}">${t('signOut', opts.lang)}</a>`
+    : `<a href="/auth/login?returnTo=${encodeURIComponent(opts.path)}">${t('signIn', opts.lang)}</a>`
+}</header>
 <main>
 ${opts.body}
 </main>

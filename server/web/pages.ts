@@ -1,5 +1,8 @@
 /** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
-import type { Catalogue, Item, ItemSummary } from '../catalogue/catalogue.js';
+import type { Archive, SummaryView } from '../archive/service.js';
+import type { Identity } from '../auth/policy.js';
+import type { Item } from '../catalogue/catalogue.js';
+import type { Library } from '../catalogue/schema.js';
 import { FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, pick, SCRIPT_LABEL } from '../presentation/labels.js';
 import { thumbnailUrl } from '../presentation/manifest.js';
 import type { PresentationUris } from '../presentation/uris.js';
@@ -7,9 +10,14 @@ import { esc, layout, scriptJson, t, type Lang } from './html.js';
 
 const PAGE_SIZE = 24;
 
-function card(i: ItemSummary, uris: PresentationUris, lang: Lang): string {
+/** A listed item: its thumbnail only when the reader may see its images; a lock otherwise. */
+function card(i: SummaryView, uris: PresentationUris, lang: Lang): string {
+  const picture =
+    i.content === 'deny'
+      ? `<div class="locked" role="img" aria-label="${esc(t('locked', lang))}">🔒</div>`
+      : `<img loading="lazy" alt="" src="${esc(thumbnailUrl(uris, i.firstImage, i.firstImageSize))}">`;
   return `<li class="card"><a href="/items/${esc(i.id)}?lang=${lang}">
-<img loading="lazy" alt="" src="${esc(thumbnailUrl(uris, i.firstImage, i.firstImageSize))}">
+${picture}
 <div>${esc(pick(i.title, lang))}</div>
 ${i.title.original ? `<div class="original" lang="${esc(i.title.originalLanguage)}">${esc(i.title.original)}</div>` : ''}
 <small>${esc(KIND_LABEL[i.kind]?.[lang] ?? i.kind)} · ${i.pages} ${t('pages', lang)}</small></a></li>`;
@@ -22,15 +30,15 @@ function pager(path: string, page: number, total: number, lang: Lang): string {
   return `<nav>${page > 1 ? link(page - 1, t('previous', lang)) : ''} ${page}/${pages} ${page < pages ? link(page + 1, t('next', lang)) : ''}</nav>`;
 }
 
-export function homePage(catalogue: Catalogue, uris: PresentationUris, lang: Lang, page: number): string {
-  const libraries = catalogue.listLibraries();
-  const items = catalogue.listItems(null, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+export async function homePage(archive: Archive, who: Identity, uris: PresentationUris, lang: Lang, page: number): Promise<string> {
+  const libraries = await archive.libraries(who);
+  const collections = await Promise.all(libraries.map((l) => archive.collections(who, l.id, null)));
+  const items = await archive.items(who, null, (page - 1) * PAGE_SIZE, PAGE_SIZE);
   const body = `<h1>${t('site', lang)}</h1>
 ${libraries
   .map(
-    (l) => `<section><h2>${esc(pick(l.name, lang))}</h2>
-<ul>${catalogue
-      .listCollections(l.id, null)
+    (l, n) => `<section><h2>${esc(pick(l.name, lang))}</h2>
+<ul>${collections[n]!
       .map((c) => `<li><a href="/collections/${esc(c.id)}?lang=${lang}">${esc(pick(c.label, lang))}</a></li>`)
       .join('')}</ul></section>`,
   )
@@ -38,21 +46,21 @@ ${libraries
 <h2>${t('items', lang)}</h2>
 <ul class="grid">${items.items.map((i) => card(i, uris, lang)).join('\n')}</ul>
 ${pager('/', page, items.total, lang)}`;
-  return layout({ lang, title: t('site', lang), body, path: page > 1 ? `/?page=${page}` : '/' });
+  return layout({ lang, title: t('site', lang), body, path: page > 1 ? `/?page=${page}` : '/', user: who.user });
 }
 
-export function collectionPage(catalogue: Catalogue, uris: PresentationUris, id: string, lang: Lang, page: number): string {
-  const c = catalogue.getCollection(id);
+export async function collectionPage(archive: Archive, who: Identity, uris: PresentationUris, id: string, lang: Lang, page: number): Promise<string> {
+  const c = await archive.collection(who, id);
   const label = pick(c.label, lang);
-  const subs = catalogue.listCollections(c.library, id);
-  const items = catalogue.listItems(id, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const subs = await archive.collections(who, c.library, id);
+  const items = await archive.items(who, id, (page - 1) * PAGE_SIZE, PAGE_SIZE);
   const body = `<h1>${esc(label)}</h1>
 ${c.summary ? `<p>${esc(pick(c.summary, lang))}</p>` : ''}
 ${subs.length ? `<ul>${subs.map((s) => `<li><a href="/collections/${esc(s.id)}?lang=${lang}">${esc(pick(s.label, lang))}</a></li>`).join('')}</ul>` : ''}
 <ul class="grid">${items.items.map((i) => card(i, uris, lang)).join('\n')}</ul>
 ${pager(`/collections/${id}`, page, items.total, lang)}
 <p><a href="${esc(uris.collection(id))}">IIIF Collection</a></p>`;
-  return layout({ lang, title: label, body, path: `/collections/${id}` });
+  return layout({ lang, title: label, body, path: `/collections/${id}`, user: who.user });
 }
 
 function metadataRows(item: Item, libraryName: string, lang: Lang): string {
@@ -82,15 +90,20 @@ export function readerUrl(uris: PresentationUris, item: Item, lang: Lang): strin
   return `${uris.viewer(uris.manifest(item.id))}&lang=${lang}${view}`;
 }
 
-export function itemPage(catalogue: Catalogue, uris: PresentationUris, item: Item, lang: Lang): string {
+/**
+ * An item's page. Its description is a public record (for every level but staff, which the archive
+ * hides); the reader frame shows the content, and its image and text services ask for sign-in where needed.
+ */
+export function itemPage(who: Identity, library: Library, uris: PresentationUris, item: Item, lang: Lang, access: 'allow' | 'reduced' | 'deny'): string {
   const d = item.description;
-  const library = catalogue.getLibrary(item.library);
   const title = pick(d.title, lang);
   const reader = readerUrl(uris, item, lang);
   const embed = `<iframe src="${reader}" width="800" height="600" allowfullscreen style="border:0"></iframe>`;
   const body = `<h1>${esc(title)}</h1>
 ${d.title.original ? `<p class="original" lang="${esc(d.title.originalLanguage)}">${esc(d.title.original)}</p>` : ''}
 ${d.summary ? `<p>${esc(pick(d.summary, lang))}</p>` : ''}
+${access === 'deny' ? `<p class="notice">${esc(t(item.access.embargoUntil && item.access.embargoUntil > new Date().toISOString().slice(0, 10) ? 'embargoed' : 'restricted', lang))}${item.access.embargoUntil ? ` ${esc(item.access.embargoUntil)}` : ''}${who.user ? '' : ` <a href="/auth/login?returnTo=${encodeURIComponent(`/items/${item.id}?lang=${lang}`)}">${t('signIn', lang)}</a>`}</p>` : ''}
+${access === 'reduced' ? `<p class="notice">${esc(t('reduced', lang))} <a href="/auth/login?returnTo=${encodeURIComponent(`/items/${item.id}?lang=${lang}`)}">${t('signIn', lang)}</a></p>` : ''}
 <iframe class="viewer" title="${esc(t('read', lang))}" src="${esc(reader)}" allowfullscreen></iframe>
 <p><a href="${esc(reader)}">${t('openViewer', lang)}</a></p>
 <table class="meta">
@@ -105,7 +118,7 @@ ${metadataRows(item, pick(library.name, lang), lang)}
 <li><a href="${esc(uris.dublinCore(item.id))}">${t('dc', lang)}</a></li>
 </ul>
 <label>${t('embed', lang)}<textarea readonly rows="3">${esc(embed)}</textarea></label>`;
-  return layout({ lang, title, body, path: `/items/${item.id}` });
+  return layout({ lang, title, body, path: `/items/${item.id}`, user: who.user });
 }
 
 export interface ReaderConfig {

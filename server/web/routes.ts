@@ -5,24 +5,22 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
-import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Archive } from '../archive/service.js';
+import { identityOf } from '../auth/identity.js';
+import { ANONYMOUS } from '../auth/policy.js';
 import { Id } from '../catalogue/schema.js';
-import { NotFoundError } from '../errors.js';
-import { setValidators } from '../http/caching.js';
+import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { setAccessCaching, setValidators } from '../http/caching.js';
 import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
 import { presentationUris } from '../presentation/uris.js';
-import { canvasOf } from '../presentation/ocr-annotations.js';
-import { ocrKeys } from '../storage/layout.js';
-import type { BlobStore } from '../storage/blob-store.js';
 import { parseOrThrow } from '../validation.js';
 import type { Lang } from './html.js';
 import { collectionPage, homePage, itemPage, readerPage } from './pages.js';
 
 export interface WebDeps {
-  readonly catalogue: Catalogue;
+  readonly archive: Archive;
   readonly pdfs: ItemPdfs;
-  readonly store: BlobStore;
   /** Folder of the built reading room (viewer/dist). */
   readonly viewerDist: string;
   readonly baseUrl: (ctx: Koa.Context) => string;
@@ -46,7 +44,8 @@ export function webRoutes(deps: WebDeps): Router {
   const html = (ctx: Koa.Context, route: string, page: string) => {
     ctx.state.route = route;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Cache-Control', 'no-cache');
+    // Pages name the signed-in reader and list what they may see: never shared between readers.
+    ctx.set('Cache-Control', setAccessCaching(ctx, false, ''));
     ctx.body = page;
   };
   router.use(async (ctx, next) => {
@@ -55,50 +54,60 @@ export function webRoutes(deps: WebDeps): Router {
     await next();
   });
 
-  router.get('/', (ctx) => {
+  router.get('/', async (ctx) => {
     const { page } = parseOrThrow(PageQuery, ctx.query, 'query');
-    html(ctx, 'web_home', homePage(deps.catalogue, presentationUris(deps.baseUrl(ctx)), langOf(ctx), page));
+    html(ctx, 'web_home', await homePage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), langOf(ctx), page));
   });
-  router.get('/collections/:id', (ctx) => {
+  router.get('/collections/:id', async (ctx) => {
     const { page } = parseOrThrow(PageQuery, ctx.query, 'query');
     const id = parseOrThrow(Id, ctx.params.id, 'collection identifier');
-    html(ctx, 'web_collection', collectionPage(deps.catalogue, presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), page));
+    html(ctx, 'web_collection', await collectionPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), page));
   });
-  router.get('/items/:id', (ctx) => {
-    const item = deps.catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'item identifier'));
-    html(ctx, 'web_item', itemPage(deps.catalogue, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx)));
+  router.get('/items/:id', async (ctx) => {
+    const who = identityOf(ctx);
+    const { item, content } = await deps.archive.item(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    const library = await deps.archive.library(who, item.library);
+    html(ctx, 'web_item', itemPage(who, library, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx), content.effect));
   });
-  router.get('/items/:id/dc.xml', (ctx) => {
+  router.get('/items/:id/dc.xml', async (ctx) => {
     ctx.state.route = 'web_dublin_core';
-    const item = deps.catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    ctx.state.errorFormat = 'text';
+    const who = identityOf(ctx);
+    const { item } = await deps.archive.item(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
     ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Cache-Control', setAccessCaching(ctx, item.access.level !== 'staff', 'public, max-age=3600'));
     ctx.type = 'application/xml; charset=utf-8';
-    ctx.body = dublinCore(item, deps.catalogue.getLibrary(item.library), presentationUris(deps.baseUrl(ctx)));
+    ctx.body = dublinCore(item, await deps.archive.library(who, item.library), presentationUris(deps.baseUrl(ctx)));
   });
   router.get('/items/:id/canvas/:n/alto.xml', async (ctx) => {
     ctx.state.route = 'web_alto';
-    const item = deps.catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    ctx.state.errorFormat = 'text';
+    const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
     const { n } = parseOrThrow(z.object({ n: z.coerce.number().int().min(1) }), ctx.params, 'page');
-    const key = ocrKeys(canvasOf(item, n).image).alto;
-    if (!(await deps.store.stat(key))) throw new NotFoundError(`page ${n} of "${item.id}" has no recognised text`, 'no_ocr');
+    const who = identityOf(ctx);
+    const alto = await deps.archive.alto(who, id, n);
     ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Cache-Control', setAccessCaching(ctx, (await deps.archive.item(ANONYMOUS, id).catch(() => null))?.content.effect === 'allow', 'public, max-age=3600'));
     ctx.type = 'application/xml; charset=utf-8';
-    ctx.body = await deps.store.read(key);
+    ctx.body = alto;
   });
   router.get('/items/:id/pdf', async (ctx) => {
     ctx.state.route = 'web_pdf';
-    const item = deps.catalogue.getItem(parseOrThrow(Id, ctx.params.id, 'item identifier'));
-    const key = await deps.pdfs.get(item);
-    const st = (await deps.store.stat(key))!;
-    if (setValidators(ctx, `"pdf-${item.id}-${item.version}"`, new Date(Math.floor(st.mtimeMs / 1000) * 1000), 'public, max-age=3600')) {
+    const who = identityOf(ctx);
+    const { item, content } = await deps.archive.readableItem(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    // The PDF holds every page at print size: readers who get reduced images sign in for it.
+    if (content.effect === 'reduced') throw new UnauthorizedError('sign in to download this document as a PDF');
+    const file = await deps.archive.openStored(await deps.pdfs.get(item));
+    const isPublic = (await deps.archive.item(ANONYMOUS, item.id).catch(() => null))?.content.effect === 'allow';
+    if (setValidators(ctx, `"pdf-${item.id}-${item.version}"`, file.modified, setAccessCaching(ctx, isPublic, 'public, max-age=3600'))) {
       ctx.status = 304;
       return;
     }
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Content-Disposition', `inline; filename="${item.id}.pdf"`);
     ctx.type = 'application/pdf';
-    ctx.length = st.size;
-    ctx.body = createReadStream(deps.store.localPath(key));
+    ctx.length = file.size;
+    ctx.body = file.stream();
   });
 
   router.get('/viewer', (ctx) => {

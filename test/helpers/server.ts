@@ -34,6 +34,14 @@ export async function tempDir(prefix = 'vankho-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
+/** The staff key of test servers: an administrator's bearer, for the tests' catalogue writes. */
+export const TEST_STAFF_KEY = 'test-staff-key-not-for-production';
+export const STAFF = Object.freeze({ Authorization: `Bearer ${TEST_STAFF_KEY}` });
+
+/**
+ * Unless overridden: images that no item shows are public (the Image API suites add bare images), and
+ * the staff key above is set (loopback is not staff).
+ */
 export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
   const root = await tempDir();
   const config = loadConfig({
@@ -42,6 +50,8 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       storage: { root },
       server: { host: '127.0.0.1', port: 0 },
       demo: { enabled: false },
+      access: { unattachedImages: 'public' },
+      api: { staffKey: TEST_STAFF_KEY },
       ...overrides,
     },
   });
@@ -49,6 +59,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   const server: Server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await deps.auth.start(url, url);
   const close = async () => {
     untrack();
     server.closeAllConnections();

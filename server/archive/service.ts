@@ -1,0 +1,309 @@
+/**
+ * The archive service: the one layer between HTTP routes and the catalogue, the blob store and the
+ * search index. Every read takes the requesting identity; this is the only caller of the access policy
+ * (`auth/policy.ts`) and the only place outside `storage/` and `ingest/` that knows where OCR text,
+ * ALTO and PDFs are stored. Routes stay thin: parse, call one method here, send.
+ *
+ * Denials become errors here, in one place: `login` → UnauthorizedError (401), `forbidden` →
+ * ForbiddenError (403), `hidden` → NotFoundError (404, as for an identifier nobody holds).
+ */
+import type { Readable } from 'node:stream';
+import { denial } from '../auth/denial.js';
+import { decide, isStaffOf, type Action, type Decision, type Identity, type Resource, ANONYMOUS } from '../auth/policy.js';
+import type { Catalogue, EffectiveAccess, Item, ItemSummary, Page, StaffScope } from '../catalogue/catalogue.js';
+import type { Collection, Library } from '../catalogue/schema.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { ocrKeys, type OcrPage } from '../storage/layout.js';
+import type { SearchHit, SearchIndex } from '../search/index.js';
+
+export interface ArchiveOptions {
+  /** Long side allowed to anonymous readers of `public-reduced` items. */
+  readonly reducedMaxPx: number;
+  /** Access to an image that no item shows (added with `vankho image add`, or left by a deleted item). */
+  readonly unattachedImages: 'public' | 'staff';
+  /** Today as YYYY-MM-DD (a clock, so tests can move embargoes). */
+  readonly today?: () => string;
+}
+
+/** What a reader may do with an item's content, carried by listings and item reads. */
+export type Content = Decision['effect'];
+
+export interface ItemView {
+  readonly item: Item;
+  /** The reader's decision for the item's content (read). */
+  readonly content: Decision;
+}
+
+export interface SummaryView extends ItemSummary {
+  readonly content: Content;
+}
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+
+export class Archive {
+  private libraryParents: Map<string, string | null> | null = null;
+
+  constructor(
+    private readonly catalogue: Catalogue,
+    private readonly store: BlobStore,
+    private readonly index: SearchIndex,
+    private readonly opts: ArchiveOptions,
+  ) {}
+
+  // ---- the policy, asked ---------------------------------------------------------------------------
+
+  private async librariesUp(library: string): Promise<string[]> {
+    if (!this.libraryParents) {
+      this.libraryParents = new Map((await this.catalogue.listLibraries()).map((l) => [l.id, l.parent && l.parent !== l.id ? l.parent : null]));
+    }
+    const chain: string[] = [];
+    for (let l: string | null | undefined = library; l && !chain.includes(l); l = this.libraryParents.get(l)) chain.push(l);
+    return chain;
+  }
+
+  private async resource(access: EffectiveAccess, library: string): Promise<Resource> {
+    return { level: access.level, embargoUntil: access.embargoUntil, libraries: await this.librariesUp(library) };
+  }
+
+  private decide(identity: Identity, resource: Resource, action: Action): Decision {
+    return decide(identity, resource, action, { reducedMaxPx: this.opts.reducedMaxPx, today: (this.opts.today ?? todayUtc)() });
+  }
+
+  private async require(identity: Identity, access: EffectiveAccess, library: string, action: Action): Promise<Decision> {
+    const d = this.decide(identity, await this.resource(access, library), action);
+    if (d.effect === 'deny') throw denial(d);
+    return d;
+  }
+
+  /** Which staff-level records listings may show this identity. */
+  private async staffScope(identity: Identity): Promise<StaffScope> {
+    const u = identity.user;
+    if (!u) return [];
+    if (u.roles.includes('admin')) return 'all';
+    if (!u.roles.includes('librarian') || !u.library) return [];
+    const all = await this.catalogue.listLibraries();
+    const below: string[] = [];
+    for (const l of all) if ((await this.librariesUp(l.id)).includes(u.library)) below.push(l.id);
+    return below;
+  }
+
+  // ---- catalogue reads ------------------------------------------------------------------------------
+
+  /** An item the reader may discover, with the decision for its content. @throws NotFoundError */
+  async item(identity: Identity, id: string): Promise<ItemView> {
+    const item = await this.catalogue.getItem(id);
+    await this.require(identity, item.access, item.library, 'discover');
+    return { item, content: this.decide(identity, await this.resource(item.access, item.library), 'read') };
+  }
+
+  /** An item whose content the reader may read (fully or reduced). @throws Unauthorized/Forbidden/NotFound */
+  async readableItem(identity: Identity, id: string): Promise<ItemView> {
+    const view = await this.item(identity, id);
+    if (view.content.effect === 'deny') throw denial(view.content);
+    return view;
+  }
+
+  async itemVersion(identity: Identity, id: string): Promise<number> {
+    return (await this.item(identity, id)).item.version;
+  }
+
+  async library(identity: Identity, id: string): Promise<Library> {
+    void identity; // libraries are public records; their contents are filtered per reader
+    return this.catalogue.getLibrary(id);
+  }
+
+  async collection(identity: Identity, id: string): Promise<Collection & { access: EffectiveAccess }> {
+    const c = await this.catalogue.getCollection(id);
+    await this.require(identity, c.access, c.library, 'discover');
+    return c;
+  }
+
+  async libraries(identity: Identity): Promise<Library[]> {
+    void identity;
+    return this.catalogue.listLibraries();
+  }
+
+  async collections(identity: Identity, library: string, parent: string | null): Promise<(Collection & { access: EffectiveAccess })[]> {
+    return this.catalogue.listCollections(library, parent, await this.staffScope(identity));
+  }
+
+  /** Items of a collection (or all) that the reader may discover, each saying whether its content may be read. */
+  async items(identity: Identity, collection: string | null, offset: number, limit: number): Promise<Page<SummaryView>> {
+    const page = await this.catalogue.listItems({ collection, offset, limit, staffScope: await this.staffScope(identity) });
+    const items = await Promise.all(page.items.map(async (s) => ({ ...s, content: this.decide(identity, await this.resource(s.access, s.library), 'read').effect })));
+    return { total: page.total, items };
+  }
+
+  async lastModified(): Promise<string> {
+    return this.catalogue.lastModified();
+  }
+
+  // ---- content ---------------------------------------------------------------------------------------
+
+  /** Stored OCR of an item's page (its lines and words). @throws as readableItem; NotFoundError (no OCR) */
+  async ocr(identity: Identity, itemId: string, n: number): Promise<{ item: Item; page: OcrPage }> {
+    const { item } = await this.readableItem(identity, itemId);
+    const key = ocrKeys(canvasOf(item, n).image).lines;
+    if (!(await this.store.stat(key))) throw new NotFoundError(`page ${n} of "${item.id}" has no recognised text`, 'no_ocr');
+    return { item, page: JSON.parse((await this.store.read(key)).toString('utf8')) as OcrPage };
+  }
+
+  /** The ALTO XML of a page as the OCR engine wrote it. */
+  async alto(identity: Identity, itemId: string, n: number): Promise<Buffer> {
+    const { item } = await this.readableItem(identity, itemId);
+    const key = ocrKeys(canvasOf(item, n).image).alto;
+    if (!(await this.store.stat(key))) throw new NotFoundError(`page ${n} of "${item.id}" has no recognised text`, 'no_ocr');
+    return this.store.read(key);
+  }
+
+  /** Pages of an item that have OCR (for the manifest's annotation links). Not access-checked: metadata. */
+  async pagesWithOcr(item: Item): Promise<Set<number>> {
+    const found = await Promise.all(item.canvases.map(async (c) => ((await this.store.stat(ocrKeys(c.image).lines)) ? c.position : 0)));
+    return new Set(found.filter((n) => n > 0));
+  }
+
+  /** Opens a stored file by key for streaming, with its size and time (PDFs). */
+  async openStored(key: string): Promise<{ stream: () => Readable; size: number; modified: Date }> {
+    const st = await this.store.stat(key);
+    if (!st) throw new NotFoundError('the file went away', 'not_found');
+    return { stream: () => this.store.readStream(key), size: st.size, modified: new Date(Math.floor(st.mtimeMs / 1000) * 1000) };
+  }
+
+  /**
+   * Access to an image: the most open decision among the items that show it (an image on a public
+   * item's page is public, whatever else shows it); for an image no item shows, `unattachedImages`.
+   */
+  async imageAccess(identity: Identity, imageId: string): Promise<Decision> {
+    const items = await this.catalogue.itemsShowingImage(imageId);
+    if (items.length === 0) {
+      if (this.opts.unattachedImages === 'public' || identity.user?.roles.includes('admin') || identity.user?.roles.includes('librarian')) return { effect: 'allow' };
+      return { effect: 'deny', reason: 'hidden', message: 'not found' };
+    }
+    let best: Decision | null = null;
+    for (const id of items) {
+      const item = await this.catalogue.getItem(id);
+      const d = this.decide(identity, await this.resource(item.access, item.library), 'read');
+      if (d.effect === 'allow') return d;
+      if (!best || rank(d) > rank(best)) best = d;
+    }
+    return best!;
+  }
+
+  /** Whether the image's content is public (for Cache-Control: `private` otherwise). */
+  async imageIsPublic(imageId: string): Promise<boolean> {
+    return (await this.imageAccess(ANONYMOUS, imageId)).effect === 'allow';
+  }
+
+  // ---- search ----------------------------------------------------------------------------------------
+
+  /** Full-text hits the reader may read; hits in items they may not read are dropped, snippets and all. */
+  async search(identity: Identity, query: string, opts: { itemId?: string; limit?: number } = {}): Promise<SearchHit[]> {
+    const hits = await this.index.search(query, opts);
+    const readable = new Map<string, boolean>();
+    const out: SearchHit[] = [];
+    for (const h of hits) {
+      if (!readable.has(h.itemId)) {
+        const item = await this.catalogue.getItem(h.itemId).catch(() => null);
+        readable.set(h.itemId, !!item && this.decide(identity, await this.resource(item.access, item.library), 'read').effect !== 'deny');
+      }
+      if (readable.get(h.itemId)) out.push(h);
+    }
+    return out;
+  }
+
+  // ---- writes (staff) --------------------------------------------------------------------------------
+
+  /** @throws UnauthorizedError / ForbiddenError unless the identity is staff of `library`. */
+  async requireStaff(identity: Identity, library: string): Promise<void> {
+    if (!isStaffOf(identity, await this.librariesUp(library))) {
+      throw identity.user ? new ForbiddenError(`only staff of library "${library}" may do this`) : new UnauthorizedError('sign in as library staff (or send the staff key) to do this');
+    }
+  }
+
+  /** Staff of any library (or admin): may reach the staff tools at all. */
+  requireAnyStaff(identity: Identity): void {
+    const roles = identity.user?.roles ?? [];
+    if (!roles.includes('admin') && !roles.includes('librarian')) {
+      throw identity.user ? new ForbiddenError('only library staff may do this') : new UnauthorizedError('sign in as library staff (or send the staff key) to do this');
+    }
+  }
+
+  async putLibrary(identity: Identity, input: Record<string, unknown>): Promise<Library> {
+    // A new library, or one's place in the tree, is an administrator's decision.
+    const existing = await this.catalogue.getLibrary(String(input.id)).catch(() => null);
+    if (!existing || existing.parent !== (input.parent ?? null)) {
+      if (!identity.user?.roles.includes('admin')) {
+        throw identity.user ? new ForbiddenError('only an administrator may add a library or move one') : new UnauthorizedError('sign in as an administrator to do this');
+      }
+    } else {
+      await this.requireStaff(identity, existing.id);
+    }
+    const lib = await this.catalogue.putLibrary(input);
+    this.libraryParents = null;
+    return lib;
+  }
+
+  async putCollection(identity: Identity, input: Record<string, unknown>): Promise<Collection> {
+    const existing = await this.catalogue.getCollection(String(input.id)).catch(() => null);
+    if (existing) await this.requireStaff(identity, existing.library);
+    if (typeof input.library === 'string') await this.requireStaff(identity, input.library);
+    else this.requireAnyStaff(identity);
+    return this.catalogue.putCollection(input);
+  }
+
+  async putItem(identity: Identity, input: Record<string, unknown>): Promise<Item> {
+    const existing = await this.catalogue.getItem(String(input.id)).catch(() => null);
+    if (existing) await this.requireStaff(identity, existing.library);
+    await this.requireStaffOfCollection(identity, input.collection);
+    return this.catalogue.putItem(input);
+  }
+
+  /** Staff of the library that holds the collection. @throws BadRequest-free: an unknown collection is a 404 */
+  async requireStaffOfCollection(identity: Identity, collection: unknown): Promise<void> {
+    if (typeof collection !== 'string') return this.requireAnyStaff(identity);
+    const c = await this.catalogue.getCollection(collection).catch(() => null);
+    if (!c) {
+      this.requireAnyStaff(identity);
+      return;
+    }
+    await this.requireStaff(identity, c.library);
+  }
+
+  /** Staff reads of a record as stored (the staff API's GET). */
+  async staffItem(identity: Identity, id: string): Promise<Item> {
+    const item = await this.catalogue.getItem(id).catch((err: unknown) => {
+      if (err instanceof NotFoundError) this.requireAnyStaff(identity);
+      throw err;
+    });
+    await this.requireStaff(identity, item.library);
+    return item;
+  }
+
+  async staffCollection(identity: Identity, id: string): Promise<Collection> {
+    const c = await this.catalogue.getCollection(id).catch((err: unknown) => {
+      if (err instanceof NotFoundError) this.requireAnyStaff(identity);
+      throw err;
+    });
+    await this.requireStaff(identity, c.library);
+    return c;
+  }
+
+  async staffLibrary(identity: Identity, id: string): Promise<Library> {
+    this.requireAnyStaff(identity);
+    const l = await this.catalogue.getLibrary(id);
+    await this.requireStaff(identity, l.id);
+    return l;
+  }
+}
+
+function rank(d: Decision): number {
+  return d.effect === 'allow' ? 3 : d.effect === 'reduced' ? 2 : d.reason === 'login' ? 1 : 0;
+}
+
+export function canvasOf(item: Item, n: number) {
+  const canvas = item.canvases.find((c) => c.position === n);
+  if (!canvas) throw new NotFoundError(`item "${item.id}" has no page ${n}`, 'unknown_canvas');
+  return canvas;
+}

@@ -1,0 +1,87 @@
+/**
+ * Who is asking, decided once per request at the edge (`ctx.state.identity`), from, in order:
+ * 1. `Authorization: Bearer …`: the staff key (an administrator; compared in constant time), a IIIF
+ *    Authorization access token (bound to the viewer's origin), or an OIDC access token (a JWT checked
+ *    against the issuer's JWKS). A bearer that is none of these is refused with 401 — never silently
+ *    treated as anonymous, so a client learns that its token expired.
+ * 2. the session cookie of the web site;
+ * 3. otherwise anonymous. The reading-room flag comes from the client address (after trustProxy).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import { UnauthorizedError } from '../errors.js';
+import { userFromClaims, type OidcClient } from './oidc.js';
+import { ANONYMOUS, type Identity, type User } from './policy.js';
+import type { IiifTokens, Sessions } from './sessions.js';
+
+export const SESSION_COOKIE = 'vankho_session';
+export const STAFF_KEY_USER: User = Object.freeze({ id: 'staff-key', name: 'staff key', roles: ['admin' as const], library: null });
+
+export interface IdentityDeps {
+  readonly staffKey: string;
+  readonly readingRoom: readonly string[];
+  readonly sessions: Sessions;
+  readonly iiifTokens: IiifTokens;
+  /** Null until the provider is known (the embedded one starts once the server listens). */
+  readonly oidc: () => OidcClient | null;
+  /** Refreshes a session whose provider tokens expired; false ends it. */
+  readonly refresh: (sessionId: string) => Promise<boolean>;
+  readonly logger: Logger;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function sameSecret(given: string, expected: string): boolean {
+  return expected !== '' && timingSafeEqual(digest(given), digest(expected));
+}
+
+export function inRanges(address: string, ranges: readonly string[]): boolean {
+  if (!address || ranges.length === 0 || !ipaddr.isValid(address)) return false;
+  let addr = ipaddr.parse(address);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  return ranges.some((r) => {
+    const [net, bits] = ipaddr.parseCIDR(r);
+    return net.kind() === addr.kind() && addr.match([net, bits]);
+  });
+}
+
+export function identityMiddleware(deps: IdentityDeps): Koa.Middleware {
+  return async (ctx, next) => {
+    const inReadingRoom = inRanges(String(ctx.state.clientAddress ?? ''), deps.readingRoom);
+    ctx.state.identity = { user: await userOf(ctx, deps), inReadingRoom } satisfies Identity;
+    await next();
+  };
+}
+
+async function userOf(ctx: Koa.Context, deps: IdentityDeps): Promise<User | null> {
+  const auth = ctx.get('Authorization');
+  if (auth) {
+    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(auth);
+    if (!m) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"', 'Bearer realm="vankho", error="invalid_request"');
+    const token = m[1]!;
+    if (sameSecret(token, deps.staffKey)) return STAFF_KEY_USER;
+    const viaIiif = deps.iiifTokens.resolve(token, ctx.get('Origin') || null);
+    if (viaIiif) return viaIiif.user;
+    const oidc = deps.oidc();
+    if (oidc && token.split('.').length === 3) {
+      try {
+        return userFromClaims(await oidc.verifyAccessToken(token), oidc.opts.clientId);
+      } catch (err) {
+        deps.logger.debug({ err: (err as Error).message }, 'bearer token refused');
+      }
+    }
+    throw new UnauthorizedError('the bearer token is invalid or expired', 'Bearer realm="vankho", error="invalid_token"');
+  }
+  const sid = ctx.cookies.get(SESSION_COOKIE);
+  if (!sid) return null;
+  let session = deps.sessions.get(sid);
+  if (session && session.refreshAfter < Date.now()) session = (await deps.refresh(sid)) ? deps.sessions.get(sid) : null;
+  return session?.user ?? null;
+}
+
+/** The identity the edge middleware decided (anonymous where it did not run). */
+export function identityOf(ctx: Koa.Context): Identity {
+  return (ctx.state.identity as Identity | undefined) ?? ANONYMOUS;
+}
