@@ -14,9 +14,11 @@ import { after, before, describe, it } from 'mocha';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { projectRoot } from '../../server/config.js';
+import { NotFoundError } from '../../server/errors.js';
+import { rejects } from '../helpers/assert.js';
 import { runCli } from '../helpers/cli.js';
 import { presentation3Errors } from '../helpers/iiif-schema.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { data } from '../helpers/shared.js';
 import { cer } from '../helpers/text.js';
 
@@ -44,8 +46,8 @@ describe('ingest', () => {
     srv = await startTestServer({
       ingest: { concurrency: 2, maxPdfPages: 50, pdfDpi: 150, defaultRights: 'http://rightsstatements.org/vocab/CNE/1.0/', maxUploadBytes: 5_000_000, malwareScan: { enabled: true, command: 'clamscan', database: db } },
     });
-    srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
-    srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Tài liệu số hoá' } });
+    await srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
+    await srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Tài liệu số hoá' } });
     env = {
       VANKHO_STORAGE_ROOT: srv.root,
       VANKHO_INGEST_MALWARE_SCAN_ENABLED: 'true',
@@ -78,10 +80,10 @@ describe('ingest', () => {
       assert.strictEqual(out.code, 0, out.stderr + out.stdout);
       assert.match(out.stdout, /dia-chi-so-hoa: done/);
       assert.match(out.stdout, /thien-tu-van: done/);
-      const vi = srv.deps.catalogue.getItem('dia-chi-so-hoa');
+      const vi = await srv.deps.catalogue.getItem('dia-chi-so-hoa');
       assert.strictEqual(vi.canvases.length, 2);
       assert.strictEqual(vi.description.title.vi, 'Thư viện tỉnh và công cuộc số hoá');
-      const han = srv.deps.catalogue.getItem('thien-tu-van');
+      const han = await srv.deps.catalogue.getItem('thien-tu-van');
       assert.strictEqual(han.kind, 'woodblock');
       assert.strictEqual(han.description.title.original, '千字文');
       assert.deepEqual(han.description.date, { text: 'Thời Lương (thế kỷ 6)', from: 500, to: 600 });
@@ -89,17 +91,17 @@ describe('ingest', () => {
       assert.strictEqual(han.description.viewingDirection, 'right-to-left');
     });
 
-    it('reads the text with the item\'s language: Vietnamese, and vertical Han', () => {
-      const page1 = srv.deps.index.getPage('dia-chi-so-hoa', 1)!;
+    it('reads the text with the item\'s language: Vietnamese, and vertical Han', async () => {
+      const page1 = (await srv.deps.index.getPage('dia-chi-so-hoa', 1))!;
       // Tesseract reads this page's heading "số hoá di sản" as "số hoá đi sản": the page is judged
       // by its character error rate against the ground truth, as bench/ingest.ts measures it.
       const truth = readFileSync(data('ocr', 'vi_print_01.gt.txt'), 'utf8');
       assert.isAtMost(cer(page1.text, truth), 0.01, page1.text);
       assert.strictEqual(page1.language, 'vi');
-      const han = srv.deps.index.getPage('thien-tu-van', 1)!;
+      const han = (await srv.deps.index.getPage('thien-tu-van', 1))!;
       assert.match(han.text, /天地玄黃/);
       assert.strictEqual(han.language, 'lzh');
-      assert.deepEqual(srv.deps.index.search('công cuộc').map((h) => [h.itemId, h.canvas]), [['dia-chi-so-hoa', 1]]);
+      assert.deepEqual((await srv.deps.index.search('công cuộc')).map((h) => [h.itemId, h.canvas]), [['dia-chi-so-hoa', 1]]);
     });
 
     it('links ALTO and line/word annotations from every canvas, all valid Presentation 3', async () => {
@@ -133,7 +135,7 @@ describe('ingest', () => {
       const pdf = data('pdf', 'ndl_3508165_sanpo-shojo_5pages.pdf');
       const out = await ingest([pdf, '--collection', 'so-hoa']);
       assert.strictEqual(out.code, 0, out.stderr + out.stdout);
-      const item = srv.deps.catalogue.getItem('ndl_3508165_sanpo-shojo_5pages');
+      const item = await srv.deps.catalogue.getItem('ndl_3508165_sanpo-shojo_5pages');
       assert.strictEqual(item.canvases.length, 5);
       const shas = await Promise.all(['08', '09', '10', '11', '12'].map((k) => sha(data('manuscripts', 'ndl-3508165-sanpo-shojo', `3508165_${k}.jpg`))));
       for (const [i, c] of item.canvases.entries()) {
@@ -153,10 +155,10 @@ describe('ingest', () => {
       await writeFile(file, await doc.save());
       const out = await ingest([file, '--collection', 'so-hoa']);
       assert.strictEqual(out.code, 0, out.stderr + out.stdout);
-      const item = srv.deps.catalogue.getItem('van-ban');
+      const item = await srv.deps.catalogue.getItem('van-ban');
       // 595×842 pt at 150 dpi.
       assert.ok(Math.abs(item.canvases[0]!.width - 1240) <= 1 && Math.abs(item.canvases[0]!.height - 1754) <= 1, `${item.canvases[0]!.width}×${item.canvases[0]!.height}`);
-      assert.match(srv.deps.index.getPage('van-ban', 1)!.text, /Thu vien tinh Bac Kan/);
+      assert.match((await srv.deps.index.getPage('van-ban', 1))!.text, /Thu vien tinh Bac Kan/);
     });
 
     it('makes one canvas per page of a multi-page TIFF, keeping the TIFF once', async () => {
@@ -165,7 +167,7 @@ describe('ingest', () => {
       await sharp(pages, { join: { animated: true } }).tiff({ compression: 'lzw' }).toFile(file);
       const out = await ingest([file, '--collection', 'so-hoa']);
       assert.strictEqual(out.code, 0, out.stderr + out.stdout);
-      assert.strictEqual(srv.deps.catalogue.getItem('tap-tiff').canvases.length, 3);
+      assert.strictEqual((await srv.deps.catalogue.getItem('tap-tiff')).canvases.length, 3);
       assert.strictEqual(await sha(srv.deps.store.localPath('items/tap-tiff/original.tif')), await sha(file));
       assert.strictEqual(await srv.deps.store.stat('images/tap-tiff-p2/master.tif'), null);
     });
@@ -176,7 +178,7 @@ describe('ingest', () => {
       await copyFile(data('pdf', 'ndl_3508165_sanpo-shojo_5pages.pdf'), copy);
       const out = await ingest([copy, '--collection', 'so-hoa']);
       assert.match(out.stdout, /ban-sao: duplicate — already ingested as item "ndl_3508165_sanpo-shojo_5pages"/);
-      assert.throws(() => srv.deps.catalogue.getItem('ban-sao'));
+      await rejects(srv.deps.catalogue.getItem('ban-sao'), NotFoundError);
       assert.strictEqual((await readdir(path.join(srv.root, 'images'))).length, before);
     });
   });
@@ -209,7 +211,7 @@ describe('ingest', () => {
       for (const reason of [/it is an HTML page/, /100000×100000 = 10000000000 pixels is over the limit/, /does not decode cleanly/, /it is a ZIP archive/, /the file is empty/, /03-eicar\.jpg: infected \(Eicar-Test-Signature[^)]*\)/]) {
         assert.match(out.stdout, reason);
       }
-      assert.strictEqual(srv.deps.catalogue.getItem('lo-hong').canvases.length, 1);
+      assert.strictEqual((await srv.deps.catalogue.getItem('lo-hong')).canvases.length, 1);
       const quarantined = (await readdir(path.join(srv.root, 'quarantine'), { recursive: true })).filter((f) => String(f).endsWith('.reason.txt'));
       assert.ok(quarantined.length >= 6, `${quarantined.length} quarantined`);
     });
@@ -232,7 +234,7 @@ describe('ingest', () => {
       const out = await runCli(['ingest', copy, '--collection', 'so-hoa'], { ...env, VANKHO_INGEST_MAX_PDF_PAGES: '4' });
       assert.strictEqual(out.code, 1);
       assert.match(out.stdout, /failed — qua-dai\.pdf: 5 pages is over the limit of 4 \(ingest\.maxPdfPages\)/);
-      assert.throws(() => srv.deps.catalogue.getItem('qua-dai'));
+      await rejects(srv.deps.catalogue.getItem('qua-dai'), NotFoundError);
     });
 
     it('says what is wrong with the command itself', async () => {
@@ -250,33 +252,40 @@ describe('ingest', () => {
       const res = await srv.get('/api/ingest?collection=so-hoa&filename=tai-lieu-tai-len.pdf&title=T%C3%A0i%20li%E1%BB%87u%20t%E1%BA%A3i%20l%C3%AAn', {
         method: 'POST',
         body: await readFile(file),
-        headers: { 'Content-Type': 'application/pdf' },
+        headers: { ...STAFF, 'Content-Type': 'application/pdf' },
       });
       assert.strictEqual(res.status, 202, await res.clone().text());
       const { job, events } = (await res.json()) as Json;
-      const stream = await srv.get(events);
+      const stream = await srv.get(events, { headers: STAFF });
       assert.strictEqual(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       const text = await stream.text();
       assert.match(text, /event: progress\ndata: \{"state":"running"/);
       assert.match(text, /event: end\ndata: \{"state":"done"\}/);
-      const status = (await (await srv.get(`/api/ingest/jobs/${job}`)).json()) as Json;
+      const status = (await (await srv.get(`/api/ingest/jobs/${job}`, { headers: STAFF })).json()) as Json;
       assert.strictEqual(status.items[0].state, 'done');
-      const item = srv.deps.catalogue.getItem('tai-lieu-tai-len');
+      const item = await srv.deps.catalogue.getItem('tai-lieu-tai-len');
       assert.strictEqual(item.description.title.vi, 'Tài liệu tải lên');
       assert.strictEqual(item.canvases.length, 2);
     });
 
     it('refuses an upload over the limit with 413, keeping nothing', async () => {
       const big = Buffer.alloc(6_000_000, 1);
-      const res = await srv.get('/api/ingest?collection=so-hoa&filename=to.tif', { method: 'POST', body: big });
+      const res = await srv.get('/api/ingest?collection=so-hoa&filename=to.tif', { method: 'POST', body: big, headers: STAFF });
       assert.strictEqual(res.status, 413);
       assert.match(await res.text(), /over the limit of 5000000 bytes/);
     });
 
     it('answers 400 for a bad request, 404 for an unknown job', async () => {
-      assert.strictEqual((await srv.get('/api/ingest?filename=x.pdf', { method: 'POST', body: 'x' })).status, 400);
-      assert.strictEqual((await srv.get('/api/ingest?collection=khong-co', { method: 'POST', body: 'x' })).status, 404);
-      assert.strictEqual((await srv.get('/api/ingest/jobs/khong-co')).status, 404);
+      assert.strictEqual((await srv.get('/api/ingest?filename=x.pdf', { method: 'POST', body: 'x', headers: STAFF })).status, 400);
+      assert.strictEqual((await srv.get('/api/ingest?collection=khong-co', { method: 'POST', body: 'x', headers: STAFF })).status, 404);
+      assert.strictEqual((await srv.get('/api/ingest/jobs/khong-co', { headers: STAFF })).status, 404);
+    });
+
+    it('takes uploads and answers job reads only with staff credentials (401 without: loopback is not staff)', async () => {
+      const upload = await srv.get('/api/ingest?collection=so-hoa&filename=x.pdf', { method: 'POST', body: 'x' });
+      assert.strictEqual(upload.status, 401);
+      assert.match(upload.headers.get('www-authenticate') ?? '', /^Bearer /);
+      assert.strictEqual((await srv.get('/api/ingest/jobs/khong-co')).status, 401);
     });
   });
 });
