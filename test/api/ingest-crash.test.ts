@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
+import { rejects } from '../helpers/assert.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { data } from '../helpers/shared.js';
@@ -53,8 +54,8 @@ async function killWhen(args: string[], when: (stages: string[]) => boolean): Pr
 describe('an ingest killed and resumed', () => {
   before(async () => {
     srv = await startTestServer();
-    srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
-    srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Số hoá' } });
+    await srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
+    await srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Số hoá' } });
     folder = path.join(await tempDir('vankho-crash-'), 'sach-bi-ngat');
     await mkdir(folder);
     const pages = [data('ocr', 'vi_print_02.jpg'), data('manuscripts', '2568591_15.jpg'), data('ocr', 'vi_print_01.png'), data('manuscripts', '2544473_03.jpg')];
@@ -69,10 +70,10 @@ describe('an ingest killed and resumed', () => {
     // Kill 1: the first pyramid is stored, OCR has not finished.
     const first = await killWhen(args, (s) => s[0] === 'pyramid');
     assert.strictEqual(first.filter((s) => s === 'ocr').length, 0);
-    assert.throws(() => srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/, undefined, 'no item is visible before it is complete');
+    await rejects(srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/, 'no item is visible before it is complete');
     // Kill 2: resumed, then killed again once two pages are through OCR.
     await killWhen(['ingest', '--resume'], (s) => s.filter((x) => x === 'ocr').length >= 2);
-    assert.throws(() => srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/);
+    await rejects(srv.deps.catalogue.getItem('sach-bi-ngat'), /no item/);
     // Kill 3: straight after the last page's pyramid.
     await killWhen(['ingest', '--resume'], (s) => s[PAGES - 1] === 'pyramid');
     // Resume to the end.
@@ -85,7 +86,7 @@ describe('an ingest killed and resumed', () => {
     assert.strictEqual(again.code, 0, again.stderr);
     assert.match(again.stdout, /sach-bi-ngat: done/);
 
-    const item = srv.deps.catalogue.getItem('sach-bi-ngat');
+    const item = await srv.deps.catalogue.getItem('sach-bi-ngat');
     assert.deepEqual(item.canvases.map((c) => c.image), ['sach-bi-ngat-p1', 'sach-bi-ngat-p2', 'sach-bi-ngat-p3', 'sach-bi-ngat-p4']);
     const images = (await readdir(path.join(srv.root, 'images'))).filter((d) => d.startsWith('sach-bi-ngat'));
     assert.deepEqual(images.sort(), item.canvases.map((c) => c.image), 'no duplicate images');
@@ -98,9 +99,9 @@ describe('an ingest killed and resumed', () => {
       const lines = JSON.parse(await readFile(srv.deps.store.localPath(`ocr/${c.image}/lines.json`), 'utf8')) as { lines: unknown[] };
       assert.ok(lines.lines.length > 0, `${c.image} has recognised lines`);
       assert.match(await readFile(srv.deps.store.localPath(`ocr/${c.image}/alto.xml`), 'utf8'), /<\/alto>\s*$/);
-      assert.ok(srv.deps.index.getPage(item.id, c.position), `page ${c.position} is indexed`);
+      assert.ok(await srv.deps.index.getPage(item.id, c.position), `page ${c.position} is indexed`);
     }
-    assert.match(srv.deps.index.getPage(item.id, 1)!.text, /Tư liệu địa phương và văn hoá các dân tộc/);
+    assert.match((await srv.deps.index.getPage(item.id, 1))!.text, /Tư liệu địa phương và văn hoá các dân tộc/);
     const db = new Database(path.join(srv.root, 'catalogue.sqlite'), { readonly: true });
     try {
       // Two jobs (the run and the mistaken repeat), both done; one remembered source.
