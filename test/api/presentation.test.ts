@@ -10,7 +10,7 @@ import { PDFDocument } from 'pdf-lib';
 import { pyramidOptions } from '../../server/app.js';
 import { prepareDemo } from '../../server/demo.js';
 import { presentation3Errors } from '../helpers/iiif-schema.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { STAFF, startTestServer, type TestServer } from '../helpers/server.js';
 import { shared } from '../helpers/shared.js';
 
 type Json = Record<string, any>;
@@ -148,7 +148,7 @@ describe('Presentation API', () => {
     });
 
     it('splits a collection larger than the page size into page collections', async () => {
-      const source = srv.deps.catalogue.getItem('co-xao-do-hoi');
+      const source = await srv.deps.catalogue.getItem('co-xao-do-hoi');
       await srv.deps.catalogue.putItem({ id: 'ban-sao', collection: 'sach-moc-ban', kind: source.kind, description: source.description, canvases: [{ image: 'ndl-2568591-15' }] });
       const paged = await json(`${P3}/collections/sach-moc-ban`);
       valid(paged, 'paged');
@@ -224,12 +224,13 @@ describe('Presentation API', () => {
   });
 
   describe('the staff catalogue API', () => {
+    // Staff writes and reads carry the test server's staff key (loopback is not staff).
     const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      srv.get(path, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
+      srv.get(path, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF, ...headers } });
 
     it('writes an item and the manifest follows, with a new ETag', async () => {
       const before = await srv.raw(`${P3}/items/tu-lieu-dia-chi/manifest`);
-      const item = (await json('/api/items/tu-lieu-dia-chi')) as Json;
+      const item = (await json('/api/items/tu-lieu-dia-chi', STAFF)) as Json;
       const description = { ...item.description, title: { ...item.description.title, vi: 'Tư liệu địa chí (đã sửa)' } };
       const res = await put('/api/items/tu-lieu-dia-chi', { collection: item.collection, kind: item.kind, description, canvases: item.canvases.map((c: Json) => ({ image: c.image })) });
       assert.strictEqual(res.status, 200, await res.clone().text());
@@ -244,7 +245,7 @@ describe('Presentation API', () => {
       const body = (await res.json()) as Json;
       assert.strictEqual(body.error, 'invalid_fields');
       for (const field of ['description.title.vi', 'description.languages', 'description.rights']) assert.match(body.message, new RegExp(field.replace(/\./g, '\\.')));
-      assert.strictEqual((await srv.get('/api/items/moi')).status, 404);
+      assert.strictEqual((await srv.get('/api/items/moi', { headers: STAFF })).status, 404);
       const mismatch = await put('/api/libraries/a', { id: 'b', name: { vi: 'x' } });
       assert.strictEqual(mismatch.status, 400);
       assert.strictEqual((await put('/api/items/x', '{not json')).status, 400);
@@ -261,10 +262,24 @@ describe('Presentation API', () => {
       try {
         const body = JSON.stringify({ name: { vi: 'Thư viện huyện' } });
         const headers = { 'Content-Type': 'application/json' };
-        assert.strictEqual((await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers })).status, 403);
-        assert.strictEqual((await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...headers, Authorization: 'Bearer wrong-key-wrong-key' } })).status, 403);
-        const ok = await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...headers, Authorization: 'Bearer a-very-secret-staff-key' } });
+        // Loopback is not staff: no credentials is 401 (sign in), and so is a key that is not the key.
+        const anonymous = await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers });
+        assert.strictEqual(anonymous.status, 401);
+        assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm=/);
+        const wrong = await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...headers, Authorization: 'Bearer wrong-key-wrong-key' } });
+        assert.strictEqual(wrong.status, 401);
+        assert.match(wrong.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { headers: { Authorization: 'Bearer wrong-key-wrong-key' } })).status, 401);
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...headers, ...STAFF } })).status, 401, 'only the configured key');
+        // The right key, but from another site's page: refused.
+        const key = { ...headers, Authorization: 'Bearer a-very-secret-staff-key' };
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...key, Origin: 'https://evil.example' } })).status, 403);
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...key, 'Sec-Fetch-Site': 'cross-site' } })).status, 403);
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { headers: key })).status, 404, 'nothing was written');
+        const ok = await keyed.get('/api/libraries/huyen', { method: 'PUT', body, headers: { ...key, Origin: keyed.url } });
         assert.strictEqual(ok.status, 200);
+        assert.strictEqual((await keyed.get('/api/libraries/huyen')).status, 401, 'staff reads need credentials too');
+        assert.strictEqual((await keyed.get('/api/libraries/huyen', { headers: key })).status, 200);
       } finally {
         await keyed.close();
       }
