@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const accuracy = [];
   for (const g of gt) {
     const id = path.basename(g.page, path.extname(g.page)).replace(/_/g, '-');
-    const text = deps.index.getPage(id, 1)?.text ?? '';
+    const text = (await deps.index.getPage(id, 1))?.text ?? '';
     const truth = await readFile(data('ocr', g.page.replace(/\.(png|jpg)$/, '.gt.txt')), 'utf8');
     accuracy.push({ page: g.page, language: g.han ? 'Han (vertical)' : 'Vietnamese', cer: cer(text, truth, g.han) });
   }

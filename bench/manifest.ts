@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { buildDeps, pyramidOptions } from '../server/app.js';
 import { loadConfig, projectRoot } from '../server/config.js';
+import { ANONYMOUS } from '../server/auth/policy.js';
 import { addImage } from '../server/ingest/pyramid.js';
 import { data } from '../test/helpers/shared.js';
 import { startVankho } from './servers.js';
@@ -30,8 +31,8 @@ async function main(): Promise<void> {
   const config = loadConfig({ env: {}, overrides: { storage: { root: work }, demo: { enabled: false } } });
   const deps = await buildDeps(config, pino({ level: 'silent' }));
   await addImage(deps.store, data('manuscripts', '2568591_15.jpg'), { id: 'page' }, pyramidOptions(config));
-  deps.catalogue.putLibrary({ id: 'lib', name: { vi: 'Thư viện' } });
-  deps.catalogue.putCollection({ id: 'bao', library: 'lib', label: { vi: 'Báo' } });
+  await deps.catalogue.putLibrary({ id: 'lib', name: { vi: 'Thư viện' } });
+  await deps.catalogue.putCollection({ id: 'bao', library: 'lib', label: { vi: 'Báo' } });
   const item = {
     id: 'nghin-trang',
     collection: 'bao',
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 10; i++) {
     await deps.catalogue.putItem(item);
     const t = performance.now();
-    const doc = deps.presentation.manifest(item.id, 'http://127.0.0.1', 3);
+    const doc = await deps.presentation.manifest(ANONYMOUS, item.id, 'http://127.0.0.1', 3);
     cold.push(performance.now() - t);
     if (i === 0) console.error(`manifest size: ${(doc.body.length / 1024).toFixed(0)} KiB`);
   }

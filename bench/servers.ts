@@ -47,7 +47,7 @@ function stopper(children: ChildProcess[]) {
 export async function startVankho(root: string, storageRoot: string, port: number, probeId: string, cache: boolean): Promise<RunningServer> {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'server', 'cli.js'), 'serve', '--no-demo', '--port', String(port)], {
     // MALLOC_ARENA_MAX as `npm start` and the Dockerfile set it: the server as shipped.
-    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', ...(cache ? {} : { VANKHO_CACHE_MAX_BYTES: '0' }), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    env: { ...process.env, VANKHO_STORAGE_ROOT: storageRoot, VANKHO_LOG_LEVEL: 'warn', VANKHO_ACCESS_UNATTACHED_IMAGES: 'public', ...(cache ? {} : { VANKHO_CACHE_MAX_BYTES: '0' }), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(`http://127.0.0.1:${port}/iiif/2/${probeId}/info.json`, child, 'vankho');

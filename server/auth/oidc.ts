@@ -89,12 +89,11 @@ export class OidcClient {
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
-      scope: 'openid profile email roles offline_access',
+      scope: 'openid profile email roles',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       nonce,
-      prompt: 'login consent',
     });
     return { url: url.href, pending: { verifier, state, nonce, returnTo, redirectUri } };
   }
