@@ -11,6 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
+import { ANONYMOUS } from '../../server/auth/policy.js';
 import { projectRoot } from '../../server/config.js';
 import { parseImageRequest } from '../../server/image/iiif-url.js';
 import { imageKeys, PYRAMID_FORMAT, readImageRecord } from '../../server/storage/layout.js';
@@ -145,7 +146,7 @@ describe('vankho image rebuild', () => {
     // A stored tile (copied from the TIFF), a size entry (copied from the extras), a render.
     const stored = (await readImageRecord(srv.deps.store, 'trang-4'))!.sizes!.at(-1)!;
     const requests = [ask('0,0,256,256', '256,'), ask('full', `${stored.width},${stored.height}`), ask('full', '300,')];
-    const prepared = await Promise.all(requests.map((r) => srv.deps.images.prepare(r)));
+    const prepared = await Promise.all(requests.map((r) => srv.deps.images.prepare(r, ANONYMOUS)));
     const old = prepared[0]!.image.version;
     const r = await runCli(['image', 'rebuild', 'trang-4', '--force'], env);
     assert.strictEqual(r.code, 0, r.stderr);
@@ -154,7 +155,7 @@ describe('vankho image rebuild', () => {
       const meta = await sharp(out).metadata();
       assert.deepEqual([meta.width], [[256, stored.width, 300][i]]);
     }
-    assert.notStrictEqual((await srv.deps.images.prepare(requests[0]!)).image.version, old);
+    assert.notStrictEqual((await srv.deps.images.prepare(requests[0]!, ANONYMOUS)).image.version, old);
   });
 
   it('draws a progress bar on a terminal', async () => {
