@@ -61,7 +61,7 @@ describe('the reading room (Mirador 4 in Chromium)', () => {
       await sharp({ create: { width: 600, height: 800, channels: 3, background: colour } }).png().toFile(file);
       await srv.add(file, id);
     }
-    const base = srv.deps.catalogue.getItem('toan-phap-thieu-nu');
+    const base = await srv.deps.catalogue.getItem('toan-phap-thieu-nu');
     await srv.deps.catalogue.putItem({
       id: 'rtl-test',
       collection: base.collection,
