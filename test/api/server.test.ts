@@ -13,7 +13,7 @@ import { buildDeps, createApp } from '../../server/app.js';
 import { loadConfig, projectRoot } from '../../server/config.js';
 import { rejects } from '../helpers/assert.js';
 import { trackChild } from '../helpers/fixtures.js';
-import { startTestServer, tempDir } from '../helpers/server.js';
+import { STAFF, startTestServer, tempDir, TEST_STAFF_KEY } from '../helpers/server.js';
 import { VALIDATOR_ID, validatorImage } from '../helpers/shared.js';
 
 const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
@@ -41,12 +41,17 @@ function serve(env: Record<string, string>) {
 describe('vankho serve', () => {
   it('starts on a fresh storage root with the demo images ready, and drains on SIGTERM', async () => {
     const root = await tempDir();
-    const s = serve({ VANKHO_STORAGE_ROOT: root, VANKHO_SERVER_PORT: '0' });
+    const s = serve({ VANKHO_STORAGE_ROOT: root, VANKHO_SERVER_PORT: '0', VANKHO_API_STAFF_KEY: TEST_STAFF_KEY });
     const url = await s.listening;
-    for (const id of ['ndl-2568591-15', 'ndl-3508165-09', VALIDATOR_ID]) {
+    for (const id of ['ndl-2568591-15', 'ndl-3508165-09']) {
       const info = (await (await fetch(`${url}/iiif/3/${id}/info.json`)).json()) as { width: number };
       assert.ok(info.width > 0, id);
     }
+    // The validator's image is on no demo item: by default (access.unattachedImages "staff") it is
+    // stored and served to staff only, and answers 404 to anyone else.
+    assert.strictEqual((await fetch(`${url}/iiif/3/${VALIDATOR_ID}/info.json`)).status, 404);
+    const info = (await (await fetch(`${url}/iiif/3/${VALIDATOR_ID}/info.json`, { headers: STAFF })).json()) as { width: number };
+    assert.ok(info.width > 0, VALIDATOR_ID);
     const tile = await fetch(`${url}/iiif/3/ndl-2568591-15/0,0,256,256/256,/0/default.jpg`);
     assert.strictEqual(tile.status, 200);
     assert.strictEqual(tile.headers.get('content-type'), 'image/jpeg');
