@@ -71,9 +71,9 @@ export class Archive {
     return decide(identity, resource, action, { reducedMaxPx: this.opts.reducedMaxPx, today: (this.opts.today ?? todayUtc)() });
   }
 
-  private async require(identity: Identity, access: EffectiveAccess, library: string, action: Action): Promise<Decision> {
+  private async require(identity: Identity, access: EffectiveAccess, library: string, action: Action, notFound: () => Error): Promise<Decision> {
     const d = this.decide(identity, await this.resource(access, library), action);
-    if (d.effect === 'deny') throw denial(d);
+    if (d.effect === 'deny') throw denial(d, notFound);
     return d;
   }
 
@@ -94,14 +94,14 @@ export class Archive {
   /** An item the reader may discover, with the decision for its content. @throws NotFoundError */
   async item(identity: Identity, id: string): Promise<ItemView> {
     const item = await this.catalogue.getItem(id);
-    await this.require(identity, item.access, item.library, 'discover');
+    await this.require(identity, item.access, item.library, 'discover', () => new NotFoundError(`no item "${id}"`, 'unknown_item'));
     return { item, content: this.decide(identity, await this.resource(item.access, item.library), 'read') };
   }
 
   /** An item whose content the reader may read (fully or reduced). @throws Unauthorized/Forbidden/NotFound */
   async readableItem(identity: Identity, id: string): Promise<ItemView> {
     const view = await this.item(identity, id);
-    if (view.content.effect === 'deny') throw denial(view.content);
+    if (view.content.effect === 'deny') throw denial(view.content, () => new NotFoundError(`no item "${id}"`, 'unknown_item'));
     return view;
   }
 
@@ -116,7 +116,7 @@ export class Archive {
 
   async collection(identity: Identity, id: string): Promise<Collection & { access: EffectiveAccess }> {
     const c = await this.catalogue.getCollection(id);
-    await this.require(identity, c.access, c.library, 'discover');
+    await this.require(identity, c.access, c.library, 'discover', () => new NotFoundError(`no collection "${id}"`, 'unknown_collection'));
     return c;
   }
 
@@ -179,7 +179,7 @@ export class Archive {
     const items = await this.catalogue.itemsShowingImage(imageId);
     if (items.length === 0) {
       if (this.opts.unattachedImages === 'public' || identity.user?.roles.includes('admin') || identity.user?.roles.includes('librarian')) return { effect: 'allow' };
-      return { effect: 'deny', reason: 'hidden', message: 'not found' };
+      return { effect: 'deny', reason: 'hidden', message: `no image with identifier "${imageId}"` };
     }
     let best: Decision | null = null;
     for (const id of items) {

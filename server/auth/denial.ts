@@ -2,8 +2,12 @@
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { Decision } from './policy.js';
 
-export function denial(d: Decision & { effect: 'deny' }): Error {
-  if (d.reason === 'hidden') return new NotFoundError('not found', 'not_found');
+/**
+ * @param notFound the error an unknown identifier of the same kind gets: a hidden thing must answer
+ * exactly like one that does not exist, or its identifier could be confirmed by guessing.
+ */
+export function denial(d: Decision & { effect: 'deny' }, notFound: () => Error = () => new NotFoundError('not found')): Error {
+  if (d.reason === 'hidden') return notFound();
   if (d.reason === 'login') return new UnauthorizedError(d.message);
   return new ForbiddenError(d.message);
 }

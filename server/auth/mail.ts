@@ -37,7 +37,7 @@ export class Mailer {
 
   /** Messages in the outbox, oldest first (for administrators without SMTP, and for tests). */
   async outbox(): Promise<string[]> {
-    const keys = (await this.store.list('outbox/')).sort();
-    return Promise.all(keys.map(async (k) => (await this.store.read(k)).toString('utf8')));
+    const names = (await this.store.list('outbox')).sort();
+    return Promise.all(names.map(async (n) => (await this.store.read(`outbox/${n}`)).toString('utf8')));
   }
 }

@@ -1,4 +1,8 @@
-/** Attempts per key (client address) in a fixed window: sign-in, registration and reset forms. */
+/**
+ * Failed attempts per key (client address) in a fixed window: sign-in, and the forms that send mail
+ * (registration, reset), where every submission counts. Past the limit everything from that key waits,
+ * the right password included, until the window ends.
+ */
 import { TooManyRequestsError } from '../errors.js';
 
 export class RateLimit {
@@ -9,16 +13,27 @@ export class RateLimit {
     private readonly windowMs: number,
   ) {}
 
-  /** Counts one attempt. @throws TooManyRequestsError past the limit (429 with Retry-After). */
-  hit(key: string): void {
+  /** @throws TooManyRequestsError (429 with Retry-After) when the key has used up its attempts. */
+  check(key: string): void {
+    const e = this.seen.get(key);
+    const now = Date.now();
+    if (e && e.until > now && e.count >= this.max) {
+      throw new TooManyRequestsError('too many attempts from this address; try again later', Math.ceil((e.until - now) / 1000));
+    }
+  }
+
+  /** Counts one attempt against the key. */
+  count(key: string): void {
     const now = Date.now();
     if (this.seen.size > 10_000) for (const [k, v] of this.seen) if (v.until < now) this.seen.delete(k);
     const e = this.seen.get(key);
-    if (!e || e.until < now) {
-      this.seen.set(key, { count: 1, until: now + this.windowMs });
-      return;
-    }
-    e.count += 1;
-    if (e.count > this.max) throw new TooManyRequestsError('too many attempts from this address; try again later', Math.ceil((e.until - now) / 1000));
+    if (!e || e.until < now) this.seen.set(key, { count: 1, until: now + this.windowMs });
+    else e.count += 1;
+  }
+
+  /** check, then count: for forms where every submission is an attempt. */
+  hit(key: string): void {
+    this.check(key);
+    this.count(key);
   }
 }

@@ -80,7 +80,8 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
     ctx.state.lang = lang(ctx);
     await next();
   };
-  const limited = (ctx: Koa.Context) => auth.attempts.hit(String(ctx.state.clientAddress ?? ctx.ip));
+  const clientKey = (ctx: Koa.Context) => String(ctx.state.clientAddress ?? ctx.ip);
+  const limited = (ctx: Koa.Context) => auth.attempts.hit(clientKey(ctx));
   const oidc = () => {
     if (!auth.oidc) throw new NotFoundError('sign-in is not configured', 'no_sign_in');
     return auth.oidc;
@@ -167,10 +168,11 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     ctx.state.route = 'oidc_interaction_login';
     if (!auth.provider) throw new NotFoundError('no embedded provider');
     checkCsrf(ctx);
-    limited(ctx);
+    auth.attempts.check(clientKey(ctx));
     const details = await auth.provider.interactionDetails(ctx.req, ctx.res);
     const account = await auth.accounts.authenticate(field(ctx, 'email'), field(ctx, 'password'));
     const vi = lang(ctx) === 'vi';
+    if (!account) auth.attempts.count(clientKey(ctx));
     // One message for an unknown e-mail and a wrong password: nobody learns who has an account.
     if (!account) return loginForm(ctx, details.uid, vi ? 'E-mail hoặc mật khẩu không đúng.' : 'Wrong e-mail or password.', 401);
     if (!account.emailVerified) return loginForm(ctx, details.uid, vi ? 'Hãy xác nhận địa chỉ e-mail trước (xem thư chúng tôi đã gửi).' : 'Confirm your e-mail address first (see the message we sent).', 403);
@@ -339,7 +341,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     const id = String(ctx.params.id);
     const d = await deps.imageAccess(id, identityOf(ctx));
     const status = d.effect === 'allow' ? 200 : d.effect === 'reduced' ? 401 : d.reason === 'hidden' ? 404 : d.reason === 'login' ? 401 : 403;
-    if (status === 404) throw new NotFoundError('not found');
+    if (status === 404) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
     ctx.body = {
       '@context': AUTH2_CONTEXT,
       type: 'AuthProbeResult2',

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Decision, Identity } from '../auth/policy.js';
 import { denial } from '../auth/denial.js';
+import { NotFoundError } from '../errors.js';
 import type { CacheOutcome, DerivativeCache } from './cache.js';
 import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
@@ -77,7 +78,7 @@ export class ImageService {
   /** Pre-authorise: the decision for this identity, before anything is read or planned. */
   private async preAuthorize(id: string, identity: Identity): Promise<Decision> {
     const d = this.options.authorize ? await this.options.authorize(id, identity) : ({ effect: 'allow' } as const);
-    if (d.effect === 'deny') throw denial(d);
+    if (d.effect === 'deny') throw denial(d, () => new NotFoundError(`no image with identifier "${id}"`, 'unknown_image'));
     return d;
   }
 
