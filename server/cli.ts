@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * vankho serve | image add | image rebuild | ingest | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
+ * vankho serve | image add | image rebuild | ingest | user add|role|list | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -13,6 +13,9 @@ import { rebuildImage, storedImageIds } from './ingest/rebuild.js';
 import { readMetadata } from './ingest/metadata.js';
 import { planSources } from './ingest/sources.js';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { ROLES, type Role } from './auth/policy.js';
 import path from 'node:path';
 import { startServer } from './main.js';
 
@@ -152,6 +155,84 @@ program
         if (status.state === 'failed') failed++;
       }
       process.exitCode = failed > 0 ? 1 : 0;
+    } finally {
+      deps.close();
+    }
+  });
+
+/** A password from a file, from piped stdin, or typed at a prompt that does not echo it. */
+async function readPassword(file: string | undefined): Promise<string> {
+  if (file) return (await readFile(file, 'utf8')).split(/\r?\n/)[0] ?? '';
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  if (!process.stdin.isTTY) {
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+    return '';
+  }
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
+  process.stdout.write('password (10 characters or more): ');
+  muted._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stdout.write('\n');
+  return answer;
+}
+
+const roleList = (roles: string[]) => {
+  const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (bad.length > 0 || roles.length === 0) throw new InvalidArgumentError(`roles are ${ROLES.join(', ')}`);
+  return roles as Role[];
+};
+
+const user = program.command('user').description('local accounts of the embedded sign-in (the first administrator, staff)');
+user
+  .command('add')
+  .description('create or replace a local account (verified), e.g. the first administrator')
+  .argument('<email>')
+  .requiredOption('--name <name>', 'the person’s name')
+  .option('--role <roles...>', `roles: ${ROLES.join(', ')}`, ['reader'])
+  .option('--library <id>', 'the library a librarian is staff of')
+  .option('--password-file <file>', 'read the password from the first line of this file (else stdin or a prompt)')
+  .action(async (email: string, o: { name: string; role: string[]; library?: string; passwordFile?: string }) => {
+    const roles = roleList(o.role);
+    if (roles.includes('librarian') && !o.library) throw new InvalidArgumentError('a librarian is staff of one library: give --library');
+    const cfg = config();
+    const deps = await buildDeps(cfg, createLogger({ ...cfg, log: { level: 'warn' } }));
+    try {
+      if (o.library) await deps.catalogue.getLibrary(o.library);
+      const a = await deps.auth.accounts.upsert(email, o.name, await readPassword(o.passwordFile), roles, o.library ?? null);
+      console.log(`${a.email}: ${a.roles.join(', ')}${a.library ? ` (library ${a.library})` : ''}`);
+    } finally {
+      deps.close();
+    }
+  });
+user
+  .command('role')
+  .description('set the roles of an account')
+  .argument('<email>')
+  .argument('<roles...>', `roles: ${ROLES.join(', ')}`)
+  .option('--library <id>', 'the library a librarian is staff of')
+  .action(async (email: string, roles: string[], o: { library?: string }) => {
+    const cfg = config();
+    const deps = await buildDeps(cfg, createLogger({ ...cfg, log: { level: 'warn' } }));
+    try {
+      if (o.library) await deps.catalogue.getLibrary(o.library);
+      const a = deps.auth.accounts.setRoles(email, roleList(roles), o.library ?? null);
+      console.log(`${a.email}: ${a.roles.join(', ')}${a.library ? ` (library ${a.library})` : ''}`);
+    } finally {
+      deps.close();
+    }
+  });
+user
+  .command('list')
+  .description('list local accounts')
+  .action(async () => {
+    const cfg = config();
+    const deps = await buildDeps(cfg, createLogger({ ...cfg, log: { level: 'warn' } }));
+    try {
+      for (const a of deps.auth.accounts.list()) console.log(`${a.email}\t${a.name}\t${a.roles.join(',')}\t${a.library ?? ''}\t${a.emailVerified ? 'verified' : 'unverified'}`);
     } finally {
       deps.close();
     }
