@@ -467,7 +467,8 @@ describe('docker-compose.yml', () => {
       assert.include(mounts, config.storage.root, `${name}: the storage root (${config.storage.root}) is on a volume`);
       const ports = ((s.ports as string[] | undefined) ?? []).map((p) => Number(String(p).split(':').at(-1)!.split('/')[0]));
       assert.include(ports, config.server.port, `${name} publishes the server's port`);
-      if (config.server.trustProxy) {
+      // server.trustProxy is a list of proxy addresses now (empty: none trusted).
+      if (config.server.trustProxy.length > 0) {
         for (const p of (s.ports as string[] | undefined) ?? []) assert.match(String(p), /^127\.0\.0\.1:/, `${name} trusts X-Forwarded-*: publish on loopback only`);
       }
       if (config.ingest.malwareScan.enabled) assert.include(aptInstalls(final), 'clamav', `${name} screens uploads: the image needs ClamAV`);
