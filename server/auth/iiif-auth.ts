@@ -64,6 +64,10 @@ export function auth2Probe(site: string, imageId: string, profile: AuthProfile):
   return {
     id: `${site}/auth/iiif/probe/${encodeURIComponent(imageId)}`,
     type: 'AuthProbeService2',
+    // Auth 2.0 services have a `type` and no `profile`, but Mirador 4 calls `getProfile().match(…)` on
+    // every service of an info.json and stops on one without: this keeps it working (2.0 clients
+    // ignore the extra property).
+    profile: 'AuthProbeService2',
     service: [
       {
         id: `${site}/auth/iiif/login`,

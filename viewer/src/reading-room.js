@@ -3,7 +3,7 @@
  * The page provides its configuration as JSON in <script id="vankho-viewer" type="application/json">:
  * { manifest: URL, language: 'vi' | 'en', view?: 'single' | 'book' | 'gallery', canvasIndex?: number }
  */
-import { viewer } from 'mirador';
+import { fetchInfoResponse, viewer } from 'mirador';
 
 /**
  * Corrections to the Vietnamese locale Mirador 4 ships: zoom in/out are swapped there, some keys
@@ -29,7 +29,7 @@ const VI = {
 
 const cfg = JSON.parse(document.getElementById('vankho-viewer').textContent);
 
-viewer({
+const mirador = viewer({
   id: 'mirador',
   language: cfg.language === 'en' ? 'en' : 'vi',
   availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
@@ -45,4 +45,22 @@ viewer({
   },
   workspace: { showZoomControls: true, type: 'mosaic' },
   workspaceControlPanel: { enabled: false },
+});
+
+/**
+ * After sign-in, Mirador 4 fetches the image information again with the new token but keeps the
+ * OpenSeadragon layer it made from the first answer (a 401, or the reduced image), so the page stays
+ * blank or blurred until the reader zooms. When an image turns from degraded to authorised, ask
+ * Mirador (its public action) to request it afresh: the layer is rebuilt and the full tiles load.
+ */
+const seen = {};
+mirador.store.subscribe(() => {
+  const infos = mirador.store.getState().infoResponses || {};
+  for (const [id, info] of Object.entries(infos)) {
+    const before = seen[id];
+    seen[id] = info;
+    if (before && before !== info && before.degraded === true && info.degraded === false && !info.isFetching) {
+      mirador.store.dispatch(fetchInfoResponse({ imageId: id }));
+    }
+  }
 });
