@@ -16,8 +16,10 @@ import { Id } from './schema.js';
 
 export function catalogueRoutes(archive: Archive, opts: { maxBodyBytes: number }): Router {
   const router = new Router({ prefix: '/api' });
+  // Credentials first: nobody without a staff role gets the server to read, parse or validate a body.
   const staff: Koa.Middleware = async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
+    archive.requireAnyStaff(identityOf(ctx));
     await next();
   };
   const body = bodyParser({ enableTypes: ['json'], jsonLimit: opts.maxBodyBytes, encoding: 'utf-8' });

@@ -123,7 +123,7 @@ export class SqliteCatalogue implements Catalogue {
   async putLibrary(input: unknown): Promise<Library> {
     const lib = parseOrThrow(LibrarySchema, input, 'library');
     if (lib.parent !== null && lib.parent !== lib.id) {
-      await this.getLibrary(lib.parent);
+      this.known('libraries', lib.parent, 'library', 'parent');
       // A library cannot be its own ancestor.
       for (let p: Library | null = await this.getLibrary(lib.parent); p; p = p.parent && p.parent !== p.id ? await this.getLibrary(p.parent) : null) {
         if (p.id === lib.id) throw new BadRequestError('invalid_fields', `parent: "${lib.parent}" is below "${lib.id}"`);
@@ -145,6 +145,7 @@ export class SqliteCatalogue implements Catalogue {
     const col = parseOrThrow(CollectionSchema, input, 'collection');
     this.known('libraries', col.library, 'library');
     if (col.parent !== null) {
+      this.known('collections', col.parent, 'collection', 'parent');
       const parent = this.collectionRow(col.parent);
       if (parent.library !== col.library) throw new BadRequestError('invalid_fields', `parent: collection "${col.parent}" belongs to another library`);
       // A collection cannot be its own ancestor.
@@ -248,9 +249,9 @@ export class SqliteCatalogue implements Catalogue {
     return this.getItem(item.id);
   }
 
-  private known(table: 'libraries' | 'collections', id: string, what: string): void {
+  private known(table: 'libraries' | 'collections', id: string, what: string, field = what): void {
     if (!this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) {
-      throw new BadRequestError('invalid_fields', `${what}: no ${what} "${id}"`);
+      throw new BadRequestError('invalid_fields', `${field}: no ${what} "${id}"`);
     }
   }
 

@@ -93,6 +93,10 @@ describe('sign-in and tokens against an attacker', function () {
     const body = JSON.stringify({ name: { vi: 'Thư viện giả' } });
     const json = { 'Content-Type': 'application/json' };
     assert.strictEqual((await srv.get('/api/libraries/gia', { method: 'PUT', body, headers: json })).status, 401, 'from this machine without credentials');
+    // Credentials are checked before the body is read: no parsing or validation for strangers.
+    for (const junk of ['{not json', '[]', JSON.stringify({ id: 'khac' }), 'x'.repeat(2 << 20)]) {
+      assert.strictEqual((await srv.get('/api/libraries/gia', { method: 'PUT', body: junk, headers: json })).status, 401, `anonymous body ${junk.slice(0, 12)}…`);
+    }
     assert.strictEqual((await srv.get('/api/libraries/gia', { method: 'PUT', body, headers: { ...json, ...STAFF, Origin: 'https://evil.example' } })).status, 403, 'another Origin');
     assert.strictEqual((await srv.get('/api/libraries/gia', { method: 'PUT', body, headers: { ...json, ...STAFF, 'Sec-Fetch-Site': 'cross-site' } })).status, 403, 'Sec-Fetch-Site: cross-site');
     assert.strictEqual((await srv.get('/api/ingest?collection=kho&filename=a.jpg', { method: 'POST', body: 'x', headers: { ...STAFF, Origin: 'https://evil.example' } })).status, 403, 'a cross-origin upload');
