@@ -10,6 +10,7 @@ import Router from '@koa/router';
 import pino, { type Logger } from 'pino';
 import { Archive } from './archive/service.js';
 import { ACCOUNT_MIGRATIONS } from './auth/accounts.js';
+import { PROVIDER_MIGRATIONS } from './auth/embedded/adapter.js';
 import { identityMiddleware } from './auth/identity.js';
 import { auth1Services, auth2Probe } from './auth/iiif-auth.js';
 import { ANONYMOUS } from './auth/policy.js';
@@ -94,7 +95,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();
-  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS, ...ACCOUNT_MIGRATIONS]);
+  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS, ...ACCOUNT_MIGRATIONS, ...PROVIDER_MIGRATIONS]);
   const catalogue = new SqliteCatalogue(db, async (id) => {
     const r = await readImageRecord(store, id);
     return r && { width: r.width, height: r.height };

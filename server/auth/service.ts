@@ -28,7 +28,7 @@ export class Auth {
 
   constructor(
     private readonly config: Config,
-    db: Db,
+    private readonly db: Db,
     store: BlobStore,
     private readonly logger: Logger,
   ) {
@@ -61,6 +61,7 @@ export class Auth {
       secrets,
       accounts: this.accounts,
       accessTokenSeconds: 300,
+      db: this.db,
     });
     this.provider.on('server_error', (_ctx, err) => this.logger.error({ err }, 'embedded OpenID provider error'));
     this.oidc = new OidcClient({

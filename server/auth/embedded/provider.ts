@@ -8,8 +8,8 @@
  * runs as its own Koa 2 application, which we mount by path and never mix with our middleware.
  *
  * Signing keys, cookie keys and the client secret are made on first start and kept in
- * `storage/auth/secrets.json` (mode 0600). Provider state (grants, codes, refresh tokens) is in memory:
- * a restart signs everyone out of the provider (our own sessions end at their next refresh).
+ * `storage/auth/secrets.json` (mode 0600). Provider state (grants, codes, refresh tokens) is in the
+ * catalogue database (adapter.ts): a restart signs nobody out.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +18,8 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Accounts } from '../accounts.js';
+import type { Db } from '../../storage/sqlite.js';
+import { sqliteAdapter } from './adapter.js';
 
 export interface EmbeddedSecrets {
   readonly jwks: { keys: JWK[] };
@@ -53,6 +55,8 @@ export interface EmbeddedOptions {
   readonly accounts: Accounts;
   /** Seconds an access token lives (the session refreshes after it, re-reading roles). */
   readonly accessTokenSeconds: number;
+  /** Where the provider keeps its state. */
+  readonly db: Db;
 }
 
 export const MOUNT = '/oidc';
@@ -71,6 +75,7 @@ export function embeddedProvider(opts: EmbeddedOptions): Provider {
     };
   };
   const configuration: Configuration = {
+    adapter: sqliteAdapter(opts.db),
     clients: [
       {
         client_id: opts.clientId,
