@@ -2,7 +2,8 @@
  * Our side of OpenID Connect, the same code for Keycloak and for the embedded provider:
  * - sign-in with openid-client 6 (authorization code + PKCE S256, state and nonce), refresh, RP-initiated logout;
  * - bearer access tokens checked with jose against the issuer's JWKS: signature, `iss`, `aud`, `exp`,
- *   `nbf`, asymmetric algorithms only (so `alg: none` and HS256-signed-with-the-public-key are refused).
+ *   `nbf`, asymmetric algorithms only (so `alg: none` and HS256-signed-with-the-public-key are refused),
+ *   and the token type (an ID token is not a bearer).
  *
  * Roles are read as Keycloak puts them — realm roles (`realm_access.roles`) and client roles
  * (`resource_access[clientId].roles`) — keeping ours: reader, researcher, librarian, admin. A librarian's
@@ -138,7 +139,11 @@ export class OidcClient {
     const meta = config.serverMetadata();
     if (!meta.jwks_uri) throw new Error('the provider publishes no JWKS');
     this.jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { [joseCustomFetch]: this.fetch as never });
-    const { payload } = await jwtVerify(token, this.jwks, { issuer: meta.issuer, audience: this.opts.audience, algorithms: ALGORITHMS, clockTolerance: 5 });
+    const { payload, protectedHeader } = await jwtVerify(token, this.jwks, { issuer: meta.issuer, audience: this.opts.audience, algorithms: ALGORITHMS, clockTolerance: 5 });
+    // An access token, not an ID token (whose `aud` is our client id too): RFC 9068's `at+jwt` header
+    // type, or Keycloak's `typ: Bearer` claim.
+    const headerType = String(protectedHeader.typ ?? '').toLowerCase();
+    if (headerType !== 'at+jwt' && headerType !== 'application/at+jwt' && payload.typ !== 'Bearer') throw new Error('not an access token');
     return payload as JWTPayload & Record<string, unknown>;
   }
 }

@@ -108,3 +108,15 @@ export function migrateLevel(stored: string): AccessLevel {
   if (stored === 'restricted') return 'researcher';
   return (ACCESS_LEVELS as readonly string[]).includes(stored) ? (stored as AccessLevel) : 'staff';
 }
+
+/**
+ * Who may give whom which roles: an administrator any roles; a librarian may make a reader a
+ * researcher or back (reader and researcher only), never touching staff accounts.
+ */
+export function mayGrant(identity: Identity, current: readonly Role[], wanted: readonly Role[]): boolean {
+  const roles = identity.user?.roles ?? [];
+  if (roles.includes('admin')) return true;
+  if (!roles.includes('librarian')) return false;
+  const readerRoles = (r: readonly Role[]) => r.every((x) => x === 'reader' || x === 'researcher');
+  return readerRoles(current) && readerRoles(wanted);
+}

@@ -15,7 +15,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { esc, layout, type Lang } from '../web/html.js';
 import { identityOf, SESSION_COOKIE } from './identity.js';
 import { closeWindowPage, tokenPage, validOrigin, AUTH2_CONTEXT } from './iiif-auth.js';
@@ -273,6 +273,22 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     await auth.accounts.setPassword(account.id, password.data);
     auth.accounts.markVerified(account.id);
     page(ctx, 'OK', `<p>${lang(ctx) === 'vi' ? 'Đã đổi mật khẩu.' : 'Password changed.'}</p><p><a href="/auth/login">${lang(ctx) === 'vi' ? 'Đăng nhập' : 'Sign in'}</a></p>`);
+  });
+
+  // ---- staff: roles of local accounts ------------------------------------------------------------------
+  const RolesBody = z.object({ email: z.string().min(3).max(254), roles: z.array(z.string()).min(1).max(4), library: z.string().max(128).nullable().default(null) }).strict();
+  router.put('/api/accounts/roles', async (ctx, next) => {
+    ctx.state.route = 'api_account_roles';
+    ctx.set('Cache-Control', 'no-store');
+    // Credentials before the body is read.
+    if (!identityOf(ctx).user) throw new UnauthorizedError('sign in as library staff to grant roles');
+    if (!auth.provider) throw new NotFoundError('accounts are managed by the library’s identity provider');
+    await next();
+  }, bodyParser({ enableTypes: ['json'], jsonLimit: '8kb' }), (ctx) => {
+    const body = RolesBody.safeParse(ctx.request.body);
+    if (!body.success) throw new BadRequestError('invalid_body', `send {"email", "roles": [...], "library"}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const a = auth.grantRoles(identityOf(ctx), body.data.email, body.data.roles, body.data.library);
+    ctx.body = { email: a.email, name: a.name, roles: a.roles, library: a.library };
   });
 
   // ---- IIIF Authorization ----------------------------------------------------------------------------

@@ -14,6 +14,9 @@ import { Mailer } from './mail.js';
 import { OidcClient } from './oidc.js';
 import { RateLimit } from './rate-limit.js';
 import { IiifTokens, Sessions } from './sessions.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { mayGrant, type Identity, type Role } from './policy.js';
+import type { Account } from './accounts.js';
 
 export class Auth {
   readonly accounts: Accounts;
@@ -72,6 +75,19 @@ export class Auth {
       // The provider is this process: reach it on loopback even when `site` is the proxy's address.
       rewrite: (url) => (url.startsWith(site) ? internal + url.slice(site.length) : url),
     });
+  }
+
+  /**
+   * Sets an account's roles, as the policy allows the one asking (`mayGrant`).
+   * @throws UnauthorizedError, ForbiddenError, NotFoundError (no such account), BadRequestError
+   */
+  grantRoles(identity: Identity, email: string, roles: readonly string[], library: string | null): Account {
+    if (!identity.user) throw new UnauthorizedError('sign in as library staff to grant roles');
+    const account = this.accounts.findByEmail(email);
+    const wanted = roles.filter((r): r is Role => ['reader', 'researcher', 'librarian', 'admin'].includes(r));
+    if (account && !mayGrant(identity, account.roles, wanted)) throw new ForbiddenError('librarians may grant the reader and researcher roles only; staff roles are an administrator’s');
+    if (!account && !identity.user.roles.some((r) => r === 'admin' || r === 'librarian')) throw new ForbiddenError('only library staff may grant roles');
+    return this.accounts.setRoles(email, roles, library);
   }
 
   /** Refreshes a session past its provider token's life, re-reading roles; false (and gone) when refused. */

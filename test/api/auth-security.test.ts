@@ -45,9 +45,9 @@ describe('sign-in and tokens against an attacker', function () {
   after(() => srv?.close());
 
   const issuer = () => `${srv.url}/oidc`;
-  const mint = async (claims: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: number; nbf?: number } = {}) =>
+  const mint = async (claims: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: number; nbf?: number; typ?: string } = {}) =>
     new SignJWT({ sub: 'reader-1', realm_access: { roles: ['reader'] }, ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid! })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid!, typ: opts.typ ?? 'at+jwt' })
       .setIssuer(opts.iss ?? issuer())
       .setAudience(opts.aud ?? 'vankho')
       .setIssuedAt()
@@ -73,6 +73,8 @@ describe('sign-in and tokens against an attacker', function () {
         .setProtectedHeader({ alg: 'HS256', kid: key.kid! })
         .sign(new TextEncoder().encode(JSON.stringify({ kty: key.kty, n: key.n, e: key.e }))),
       'not a JWT': 'abc.def',
+      // An ID token has our client id as `aud` too, and passes through the browser at sign-out.
+      'an ID token': await mint({ nonce: 'n', email: 'doc@example.org' }, { typ: 'JWT' }),
       'staff key with a typo': `${TEST_STAFF_KEY}x`,
     };
     for (const [what, token] of Object.entries(forged)) {
@@ -224,3 +226,37 @@ describe('a reader’s library card account: register, verify, reset', function 
   });
 });
 
+
+describe('granting roles over the staff API', function () {
+  let srv: TestServer;
+  const password = 'mot-mat-khau-dai';
+  before(async () => {
+    srv = await startTestServer();
+    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
+    const a = srv.deps.auth.accounts;
+    await a.upsert('doc@example.org', 'Bạn đọc', password, ['reader'], null);
+    await a.upsert('thu-thu@example.org', 'Thủ thư', password, ['librarian'], 'tinh');
+    await a.upsert('dong-nghiep@example.org', 'Đồng nghiệp', password, ['librarian'], 'tinh');
+  });
+  after(() => srv?.close());
+
+  const grant = (b: BrowserSession, body: unknown) => b.request('PUT', '/api/accounts/roles', { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Origin: srv.url } });
+
+  it('a librarian makes a reader a researcher, but cannot grant or take staff roles; a reader grants nothing', async function () {
+    const librarian = new BrowserSession(srv.url);
+    await librarian.signIn('thu-thu@example.org', password);
+    const ok = await grant(librarian, { email: 'doc@example.org', roles: ['reader', 'researcher'] });
+    assert.strictEqual(ok.status, 200, ok.body);
+    assert.deepEqual(srv.deps.auth.accounts.findByEmail('doc@example.org')!.roles, ['reader', 'researcher']);
+    assert.strictEqual((await grant(librarian, { email: 'doc@example.org', roles: ['admin'] })).status, 403, 'no admin by a librarian');
+    assert.strictEqual((await grant(librarian, { email: 'dong-nghiep@example.org', roles: ['reader'] })).status, 403, 'no demoting staff');
+    assert.strictEqual((await grant(librarian, { email: 'doc@example.org', roles: ['wizard'] })).status, 400, 'an unknown role is a bad request');
+    const reader = new BrowserSession(srv.url);
+    await reader.signIn('doc@example.org', password);
+    assert.strictEqual((await grant(reader, { email: 'doc@example.org', roles: ['researcher', 'admin'] })).status, 403, 'nobody raises themselves');
+    assert.strictEqual((await grant(new BrowserSession(srv.url), { email: 'doc@example.org', roles: ['reader'] })).status, 401);
+    const admin = await srv.get('/api/accounts/roles', { method: 'PUT', body: JSON.stringify({ email: 'doc@example.org', roles: ['librarian'], library: 'tinh' }), headers: { 'Content-Type': 'application/json', ...STAFF } });
+    assert.strictEqual(admin.status, 200, 'an administrator grants staff roles');
+  });
+});
