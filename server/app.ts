@@ -164,6 +164,7 @@ export function createApp(deps: AppDeps): Koa {
   const auths = authRoutes({
     auth,
     registration: config.auth.registration,
+    embedOrigins: config.access.embedOrigins,
     imageAccess: (id, identity) => archive.imageAccess(identity, id),
     reducedInfoUrl: (id) => `${auth.site}/iiif/3/${encodeURIComponent(id)}${REDUCED_SUFFIX}/info.json`,
   });

@@ -79,6 +79,11 @@ export const ConfigSchema = z
       readingRoom: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR range like 10.20.0.0/24')),
       /** Images that no item shows: served to anyone (`public`) or to staff only. */
       unattachedImages: z.enum(['public', 'staff']),
+      /**
+       * Partner sites (origins, like https://thuvien.example.org) whose pages may embed our reader with
+       * sign-in: restricted items work there through IIIF Authorization. Any site may embed public items.
+       */
+      embedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://thuvien.example.org')),
     }),
     auth: z.object({
       /**

@@ -17,6 +17,14 @@ import { ANONYMOUS, type Identity, type User } from './policy.js';
 import type { IiifTokens, Sessions } from './sessions.js';
 
 export const SESSION_COOKIE = 'vankho_session';
+/**
+ * The session again, for the reader embedded in a partner's page: `SameSite=None; Secure`, so the
+ * browser sends it from inside that page's iframe, where the Lax session cookie is withheld. Accepted
+ * only for image requests and the IIIF token service (whose pages only partners may frame): nothing
+ * there changes state, and another site cannot read what it gets (no credentialed CORS).
+ */
+export const EMBED_COOKIE = 'vankho_embed';
+const EMBED_PATHS = /^\/(iiif\/[23]\/|auth\/iiif\/(token2?|login)$)/;
 export const STAFF_KEY_USER: User = Object.freeze({ id: 'staff-key', name: 'staff key', roles: ['admin' as const], library: null });
 
 export interface IdentityDeps {
@@ -74,7 +82,11 @@ async function userOf(ctx: Koa.Context, deps: IdentityDeps): Promise<User | null
     }
     throw new UnauthorizedError('the bearer token is invalid or expired', 'Bearer realm="vankho", error="invalid_token"');
   }
-  const sid = ctx.cookies.get(SESSION_COOKIE);
+  let sid = ctx.cookies.get(SESSION_COOKIE);
+  if (!sid && (ctx.method === 'GET' || ctx.method === 'HEAD') && EMBED_PATHS.test(ctx.path)) {
+    sid = ctx.cookies.get(EMBED_COOKIE);
+    if (sid) ctx.state.viaEmbedCookie = true;
+  }
   if (!sid) return null;
   let session = deps.sessions.get(sid);
   if (session && session.refreshAfter < Date.now()) session = (await deps.refresh(sid)) ? deps.sessions.get(sid) : null;

@@ -94,9 +94,23 @@ export function tokenPage(message: Record<string, unknown>, targetOrigin: string
 </body></html>`;
 }
 
-/** A page that closes the window it is in (the end of the access service, as Auth 1.0 §3.1 asks). */
-export function closeWindowPage(text: string): string {
-  return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Văn Khố</title></head><body><p>${text}</p><script>window.close()</script></body></html>`;
+/**
+ * A page that closes the window it is in (the end of the access service, as Auth 1.0 §3.1 asks). With a
+ * code, it first posts it to the window that opened it when that is one of our pages (same origin
+ * only), and waits (at most 3 s) for that page to say it has exchanged it.
+ */
+export function closeWindowPage(text: string, code: string | null = null): string {
+  const handOver = code
+    ? `<script id="c" type="application/json">${scriptJson({ code })}</script>
+<script>
+const code = JSON.parse(document.getElementById('c').textContent).code;
+const done = () => window.close();
+setTimeout(done, 3000);
+window.addEventListener('message', (e) => { if (e.origin === location.origin && e.data && e.data.type === 'vankho-embed-ack') done(); });
+try { if (window.opener) window.opener.postMessage({ type: 'vankho-embed-grant', code }, location.origin); else done(); } catch (err) { done(); }
+</script>`
+    : '<script>window.close()</script>';
+  return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Văn Khố</title></head><body><p>${text}</p>${handOver}</body></html>`;
 }
 
 /** A viewer origin as the services accept it: scheme://host[:port], nothing else. */

@@ -17,7 +17,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { esc, layout, type Lang } from '../web/html.js';
-import { identityOf, SESSION_COOKIE } from './identity.js';
+import { EMBED_COOKIE, identityOf, SESSION_COOKIE } from './identity.js';
 import { closeWindowPage, tokenPage, validOrigin, AUTH2_CONTEXT } from './iiif-auth.js';
 import { mountHandler, MOUNT } from './embedded/provider.js';
 import type { Pending } from './oidc.js';
@@ -30,6 +30,8 @@ const SIGNIN_COOKIE = 'vankho_signin';
 export interface AuthRoutesDeps {
   readonly auth: Auth;
   readonly registration: boolean;
+  /** Partner origins that may frame the token service (embedded readers with sign-in). */
+  readonly embedOrigins: readonly string[];
   /** The decision for an image (probe service): the archive's. */
   readonly imageAccess: (imageId: string, identity: Identity) => Promise<Decision>;
   readonly reducedInfoUrl: (imageId: string) => string;
@@ -51,6 +53,19 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
   const secure = (ctx: Koa.Context) => ctx.protocol === 'https';
   const cookie = (ctx: Koa.Context, name: string, value: string | null, opts: { maxAge?: number; sameSite?: 'lax' | 'strict' } = {}) =>
     ctx.cookies.set(name, value, { httpOnly: true, sameSite: opts.sameSite ?? 'lax', secure: secure(ctx), path: '/', overwrite: true, ...(opts.maxAge ? { maxAge: opts.maxAge } : {}) });
+
+  /**
+   * The embed cookie (identity.ts): SameSite=None needs Secure, which browsers accept over HTTPS and
+   * from loopback. Koa refuses to set a Secure cookie on a plain-HTTP request, so it is written here.
+   */
+  const embedCookie = (ctx: Koa.Context, sid: string | null, partitioned = false) => {
+    const loopback = /^(127\.|\[?::1\]?|localhost)/.test(ctx.hostname);
+    if (!secure(ctx) && !loopback) return;
+    const value = sid === null ? `${EMBED_COOKIE}=; Max-Age=0` : `${EMBED_COOKIE}=${sid}`;
+    ctx.append('Set-Cookie', `${value}; Path=/; HttpOnly; Secure; SameSite=None${partitioned ? '; Partitioned' : ''}`);
+  };
+  const grants = new Map<string, { sid: string; expires: number }>();
+  const frameAncestors = `frame-ancestors 'self'${deps.embedOrigins.map((o) => ` ${o}`).join('')}`;
 
   const csrfToken = (ctx: Koa.Context): string => {
     let t = ctx.cookies.get(CSRF_COOKIE);
@@ -116,6 +131,7 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
     }
     const sid = auth.sessions.create({ user: signed.user, idToken: signed.idToken, refreshToken: signed.refreshToken, refreshAfter: Date.now() + signed.expiresIn * 1000 });
     cookie(ctx, SESSION_COOKIE, sid);
+    embedCookie(ctx, sid);
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(safeReturnTo(p.returnTo));
   });
@@ -134,6 +150,7 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
     if (sid) auth.sessions.destroy(sid);
     if (session) auth.iiifTokens.revokeUser(session.user.id);
     cookie(ctx, SESSION_COOKIE, null);
+    embedCookie(ctx, null);
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(auth.oidc ? await auth.oidc.logoutUrl(session?.idToken ?? null, `${auth.site}/`) : '/');
   });
@@ -297,17 +314,38 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     ctx.state.route = 'iiif_auth_login';
     ctx.set('Cache-Control', 'no-store');
     if (identityOf(ctx).user || identityOf(ctx).inReadingRoom) {
+      // The reader that opened this window may be embedded in a partner's page, where our cookies
+      // are kept apart (third-party, partitioned): hand it a one-time code, which it exchanges for a
+      // session cookie of its own partition (POST /auth/iiif/claim) before this window closes.
+      const sid = ctx.cookies.get(SESSION_COOKIE);
+      const code = sid ? randomBytes(24).toString('base64url') : null;
+      if (code && sid) grants.set(code, { sid, expires: Date.now() + 60_000 });
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = closeWindowPage('Đã đăng nhập. Cửa sổ này sẽ tự đóng.');
+      ctx.body = closeWindowPage('Đã đăng nhập. Cửa sổ này sẽ tự đóng.', code);
       return;
     }
     ctx.redirect(`/auth/login?returnTo=${encodeURIComponent('/auth/iiif/login')}`);
+  });
+
+  // The other half of the hand-over: the embedded reader (same origin as us, inside the partner's
+  // page) posts the code; the answer sets the session cookie in that page's partition (CHIPS).
+  router.post('/auth/iiif/claim', bodyParser({ enableTypes: ['json'], jsonLimit: '1kb' }), (ctx) => {
+    ctx.state.route = 'iiif_auth_claim';
+    ctx.set('Cache-Control', 'no-store');
+    const code = String((ctx.request.body as { code?: unknown } | undefined)?.code ?? '');
+    const grant = grants.get(code);
+    grants.delete(code);
+    if (!grant || grant.expires < Date.now() || !auth.sessions.get(grant.sid)) throw new BadRequestError('invalid_code', 'this sign-in code is not valid (used, expired or unknown)');
+    embedCookie(ctx, grant.sid, true);
+    ctx.status = 204;
   });
 
   // Token services: in the viewer's iframe, one postMessage to the origin the viewer names.
   const tokenRoute = (version: 1 | 2) => (ctx: Koa.Context) => {
     ctx.state.route = `iiif_auth_token${version}`;
     ctx.set('Cache-Control', 'no-store');
+    // Only our pages and partners' may frame the token page: another site cannot have it post a token.
+    ctx.set('Content-Security-Policy', frameAncestors);
     const messageId = String(ctx.query.messageId ?? '').slice(0, 200);
     const origin = validOrigin(ctx.query.origin);
     ctx.type = version === 1 && !origin ? 'application/json' : 'text/html; charset=utf-8';
@@ -344,6 +382,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     if (sid) auth.sessions.destroy(sid);
     if (session) auth.iiifTokens.revokeUser(session.user.id);
     cookie(ctx, SESSION_COOKIE, null);
+    embedCookie(ctx, null);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = closeWindowPage('Đã đăng xuất.');

@@ -73,6 +73,7 @@ const POLICY_ROWS: Record<string, string> = {
   'POST /account/reset/confirm': 'reset (CSRF, one-time token)',
   'PUT /api/accounts/roles': 'staff write: roles (tested in auth-security: librarians grant reader/researcher only)',
   'GET /auth/iiif/login': 'IIIF access service (tested)',
+  'POST /auth/iiif/claim': 'embedded reader: one-time code → partitioned session cookie (tested in Chromium)',
   'GET /auth/iiif/token': 'IIIF token service 1.0 (tested)',
   'GET /auth/iiif/token2': 'IIIF token service 2.0 (tested)',
   'GET /auth/iiif/logout': 'IIIF logout',

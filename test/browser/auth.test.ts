@@ -5,6 +5,8 @@
  * shows the reduced image to an anonymous reader, the full one after sign-in, and the reduced one again
  * after signing out.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
@@ -16,6 +18,8 @@ import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/ser
 
 let srv: TestServer;
 let browser: Browser;
+let partner: http.Server;
+let partnerUrl: string;
 const password = 'mot-mat-khau-dai';
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
@@ -44,11 +48,11 @@ async function open(context: BrowserContext, item: string) {
 }
 
 /** Clicks Mirador's sign-in prompt and signs in in the window it opens. */
-async function signInThroughMirador(page: Page): Promise<void> {
+async function signInThroughMirador(page: Page, frame: Page | import('playwright-core').FrameLocator = page): Promise<void> {
   // The bar with the service's label opens to its header, description and confirm button.
-  await page.getByRole('button', { name: 'Đăng nhập để xem' }).click({ timeout: 20_000 });
+  await frame.getByRole('button', { name: 'Đăng nhập để xem' }).click({ timeout: 20_000 });
   const popupPromise = page.waitForEvent('popup');
-  await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
+  await frame.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
   const popup = await popupPromise;
   await popup.waitForSelector('input[name=email]', { timeout: 20_000 });
   await popup.fill('input[name=email]', 'doc@example.org');
@@ -59,7 +63,16 @@ async function signInThroughMirador(page: Page): Promise<void> {
 
 describe('restricted books in the reading room (Mirador 4, IIIF Auth 1.0, Chromium)', function () {
   before(async function () {
-    srv = await startTestServer({ access: { unattachedImages: 'staff', reducedMaxPx: 600 } });
+    // The partner's site: another site than ours (localhost, not 127.0.0.1), embedding our reader.
+    partner = http.createServer((req, res) => {
+      const manifest = `${srv.url}/iiif/presentation/3/items/the-doc/manifest`;
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Thư viện đối tác</title><h1>Thư viện đối tác</h1><iframe id="reader" src="${srv.url}/viewer?manifest=${encodeURIComponent(manifest)}" width="1100" height="700" allowfullscreen></iframe>`);
+    });
+    partner.listen(0, '127.0.0.1');
+    await new Promise((r) => partner.once('listening', r));
+    partnerUrl = `http://localhost:${(partner.address() as AddressInfo).port}`;
+    srv = await startTestServer({ access: { unattachedImages: 'staff', reducedMaxPx: 600, embedOrigins: [partnerUrl] } });
     const file = path.join(await tempDir(), 'page.png');
     await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#c08040' } }).png().toFile(file);
     const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
@@ -75,6 +88,33 @@ describe('restricted books in the reading room (Mirador 4, IIIF Auth 1.0, Chromi
   after(async () => {
     await browser?.close();
     await srv?.close();
+    partner?.closeAllConnections();
+    await new Promise((r) => partner?.close(r));
+  });
+
+  it('embedded in a partner library’s page (another site): sign-in through IIIF Auth, then full tiles', async function () {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const images = watchImages(page);
+      await page.goto(`${partnerUrl}/`);
+      const frame = page.frameLocator('#reader');
+      await frame.getByText('Đăng nhập để xem').first().waitFor({ timeout: 30_000 });
+      await signInThroughMirador(page, frame);
+      await until('full-resolution tiles inside the partner’s page', () => images.some((i) => i.id === 'the-doc-p1' && i.status === 200));
+      // The site's own session cookie stays SameSite=Lax: only the embed cookie crosses sites, and
+      // only to images and the token service.
+      const cookies = await context.cookies(srv.url);
+      assert.strictEqual(cookies.find((c) => c.name === 'vankho_session')?.sameSite, 'Lax');
+      assert.strictEqual(cookies.find((c) => c.name === 'vankho_embed')?.sameSite, 'None');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('only our pages and partners’ may frame the token service (CSP frame-ancestors)', async function () {
+    const res = await srv.get('/auth/iiif/token?messageId=1&origin=http%3A%2F%2Fevil.example');
+    assert.strictEqual(res.headers.get('content-security-policy'), `frame-ancestors 'self' ${partnerUrl}`);
   });
 
   it('a registered item: the sign-in prompt, sign-in in Mirador’s window, then full-resolution tiles', async function () {

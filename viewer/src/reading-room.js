@@ -64,3 +64,18 @@ mirador.store.subscribe(() => {
     }
   }
 });
+
+/**
+ * Embedded in a partner's page, our cookies are third-party there and the browser keeps them apart.
+ * The sign-in window (our /auth/iiif/login) hands this page a one-time code; exchanging it sets a
+ * session cookie in this page's own partition, so the token service and the images that follow see
+ * the reader as signed in. Only messages from our own origin are heard.
+ */
+window.addEventListener('message', async (event) => {
+  if (event.origin !== window.location.origin || !event.data || event.data.type !== 'vankho-embed-grant') return;
+  try {
+    await fetch('/auth/iiif/claim', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: event.data.code }), credentials: 'same-origin' });
+  } finally {
+    event.source?.postMessage({ type: 'vankho-embed-ack' }, window.location.origin);
+  }
+});
