@@ -165,6 +165,7 @@ export function createApp(deps: AppDeps): Koa {
     auth,
     registration: config.auth.registration,
     embedOrigins: config.access.embedOrigins,
+    libraryExists: async (id) => !!(await deps.catalogue.getLibrary(id).catch(() => null)),
     imageAccess: (id, identity) => archive.imageAccess(identity, id),
     reducedInfoUrl: (id) => `${auth.site}/iiif/3/${encodeURIComponent(id)}${REDUCED_SUFFIX}/info.json`,
   });

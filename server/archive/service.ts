@@ -105,10 +105,6 @@ export class Archive {
     return view;
   }
 
-  async itemVersion(identity: Identity, id: string): Promise<number> {
-    return (await this.item(identity, id)).item.version;
-  }
-
   async library(identity: Identity, id: string): Promise<Library> {
     void identity; // libraries are public records; their contents are filtered per reader
     return this.catalogue.getLibrary(id);

@@ -113,10 +113,10 @@ export function migrateLevel(stored: string): AccessLevel {
  * Who may give whom which roles: an administrator any roles; a librarian may make a reader a
  * researcher or back (reader and researcher only), never touching staff accounts.
  */
-export function mayGrant(identity: Identity, current: readonly Role[], wanted: readonly Role[]): boolean {
+export function mayGrant(identity: Identity, current: readonly Role[], wanted: readonly Role[], library: string | null = null): boolean {
   const roles = identity.user?.roles ?? [];
   if (roles.includes('admin')) return true;
-  if (!roles.includes('librarian')) return false;
+  if (!roles.includes('librarian') || library !== null) return false;
   const readerRoles = (r: readonly Role[]) => r.every((x) => x === 'reader' || x === 'researcher');
   return readerRoles(current) && readerRoles(wanted);
 }

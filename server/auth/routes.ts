@@ -30,6 +30,7 @@ const SIGNIN_COOKIE = 'vankho_signin';
 export interface AuthRoutesDeps {
   readonly auth: Auth;
   readonly registration: boolean;
+  readonly libraryExists: (id: string) => Promise<boolean>;
   /** Partner origins that may frame the token service (embedded readers with sign-in). */
   readonly embedOrigins: readonly string[];
   /** The decision for an image (probe service): the archive's. */
@@ -59,10 +60,12 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
    * from loopback. Koa refuses to set a Secure cookie on a plain-HTTP request, so it is written here.
    */
   const embedCookie = (ctx: Koa.Context, sid: string | null, partitioned = false) => {
-    const loopback = /^(127\.|\[?::1\]?|localhost)/.test(ctx.hostname);
+    const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]|::1)$/.test(ctx.hostname);
     if (!secure(ctx) && !loopback) return;
     const value = sid === null ? `${EMBED_COOKIE}=; Max-Age=0` : `${EMBED_COOKIE}=${sid}`;
     ctx.append('Set-Cookie', `${value}; Path=/; HttpOnly; Secure; SameSite=None${partitioned ? '; Partitioned' : ''}`);
+    // Sign-out clears both forms (a partitioned cookie is a different cookie to the browser).
+    if (sid === null && !partitioned) ctx.append('Set-Cookie', `${value}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned`);
   };
   const grants = new Map<string, { sid: string; expires: number }>();
   const frameAncestors = `frame-ancestors 'self'${deps.embedOrigins.map((o) => ` ${o}`).join('')}`;
@@ -131,7 +134,6 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
     }
     const sid = auth.sessions.create({ user: signed.user, idToken: signed.idToken, refreshToken: signed.refreshToken, refreshAfter: Date.now() + signed.expiresIn * 1000 });
     cookie(ctx, SESSION_COOKIE, sid);
-    embedCookie(ctx, sid);
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(safeReturnTo(p.returnTo));
   });
@@ -298,12 +300,15 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     ctx.state.route = 'api_account_roles';
     ctx.set('Cache-Control', 'no-store');
     // Credentials before the body is read.
-    if (!identityOf(ctx).user) throw new UnauthorizedError('sign in as library staff to grant roles');
+    const user = identityOf(ctx).user;
+    if (!user) throw new UnauthorizedError('sign in as library staff to grant roles');
+    if (!user.roles.includes('admin') && !user.roles.includes('librarian')) throw new ForbiddenError('only library staff may grant roles');
     if (!auth.provider) throw new NotFoundError('accounts are managed by the library’s identity provider');
     await next();
-  }, bodyParser({ enableTypes: ['json'], jsonLimit: '8kb' }), (ctx) => {
+  }, bodyParser({ enableTypes: ['json'], jsonLimit: '8kb' }), async (ctx) => {
     const body = RolesBody.safeParse(ctx.request.body);
     if (!body.success) throw new BadRequestError('invalid_body', `send {"email", "roles": [...], "library"}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (body.data.library !== null && !(await deps.libraryExists(body.data.library))) throw new BadRequestError('invalid_fields', `library: no library "${body.data.library}"`);
     const a = auth.grantRoles(identityOf(ctx), body.data.email, body.data.roles, body.data.library);
     ctx.body = { email: a.email, name: a.name, roles: a.roles, library: a.library };
   });

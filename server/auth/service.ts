@@ -85,7 +85,7 @@ export class Auth {
     if (!identity.user) throw new UnauthorizedError('sign in as library staff to grant roles');
     const account = this.accounts.findByEmail(email);
     const wanted = roles.filter((r): r is Role => ['reader', 'researcher', 'librarian', 'admin'].includes(r));
-    if (account && !mayGrant(identity, account.roles, wanted)) throw new ForbiddenError('librarians may grant the reader and researcher roles only; staff roles are an administrator’s');
+    if (account && !mayGrant(identity, account.roles, wanted, library)) throw new ForbiddenError('librarians may grant the reader and researcher roles only; staff roles are an administrator’s');
     if (!account && !identity.user.roles.some((r) => r === 'admin' || r === 'librarian')) throw new ForbiddenError('only library staff may grant roles');
     return this.accounts.setRoles(email, roles, library);
   }

@@ -35,7 +35,7 @@ function document(json: Json, isPublic: boolean): Document {
 }
 
 export class PresentationService {
-  private readonly manifests = new Map<string, { version: number; doc: Document }>();
+  private readonly manifests = new Map<string, { stamp: string; doc: Document }>();
 
   constructor(
     private readonly archive: Archive,
@@ -54,10 +54,11 @@ export class PresentationService {
    */
   async manifest(identity: Identity, itemId: string, base: string, version: PresentationVersion): Promise<Document> {
     const key = `${version}|${base}|${itemId}`;
-    const itemVersion = await this.archive.itemVersion(identity, itemId);
-    const kept = this.manifests.get(key);
-    if (kept?.version === itemVersion) return kept.doc;
     const { item } = await this.archive.item(identity, itemId);
+    // Kept per item version and access (a level inherited from a collection changes no item version).
+    const stamp = `${item.version}|${item.access.level}|${item.access.embargoUntil}`;
+    const kept = this.manifests.get(key);
+    if (kept?.stamp === stamp) return kept.doc;
     const uris = presentationUris(base);
     const v3 = buildManifest(item, {
       uris,
@@ -67,7 +68,7 @@ export class PresentationService {
     });
     const doc = document(version === 3 ? v3 : manifestToV2(v3, uris), isOpen(item.access));
     if (this.manifests.size >= (this.opts.maxCached ?? 500)) this.manifests.delete(this.manifests.keys().next().value!);
-    this.manifests.set(key, { version: item.version, doc });
+    this.manifests.set(key, { stamp, doc });
     return doc;
   }
 
