@@ -11,6 +11,7 @@ import { assert } from 'chai';
 import sharp from 'sharp';
 import type Koa from 'koa';
 import { createApp } from '../../server/app.js';
+import { ANONYMOUS, type Identity } from '../../server/auth/policy.js';
 import { ocrKeys } from '../../server/storage/layout.js';
 import { BrowserSession, type Hop } from '../helpers/browser-session.js';
 import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -279,6 +280,28 @@ describe('access rights: every way to a page obeys one decision', function () {
         assert.strictEqual(home.includes(`/iiif/3/${imageId(level)}/`), o === 'A' || o === 'R', `${cell}: home page thumbnail`);
         assert.notInclude(home, `Tóm tắt bí mật`, `${cell}: listings carry no description`);
       }
+    }
+  });
+
+  it('full-text search (the service layer; its routes come with the search work) drops hits, snippets and all, in items the reader may not read', async function () {
+    const identities: Record<Who, Identity> = {
+      anonymous: ANONYMOUS,
+      readingRoom: { user: null, inReadingRoom: true },
+      reader: { user: { id: 'r', name: 'r', roles: ['reader'], library: null }, inReadingRoom: false },
+      researcher: { user: { id: 's', name: 's', roles: ['researcher'], library: null }, inReadingRoom: false },
+      librarianOwn: { user: { id: 'l1', name: 'l1', roles: ['librarian'], library: 'huyen' }, inReadingRoom: false },
+      librarianAbove: { user: { id: 'l2', name: 'l2', roles: ['librarian'], library: 'tinh' }, inReadingRoom: false },
+      librarianOther: { user: { id: 'l3', name: 'l3', roles: ['librarian'], library: 'khac' }, inReadingRoom: false },
+      admin: { user: { id: 'a', name: 'a', roles: ['admin'], library: null }, inReadingRoom: false },
+    };
+    for (const level of LEVELS) {
+      await srv.deps.index.putPage({ itemId: itemId(level), canvas: 1, imageId: imageId(level), text: `mật thư ${level.replace(/-/g, ' ')}`, language: 'vi' });
+    }
+    for (const who of WHO) {
+      const hits = await srv.deps.archive.search(identities[who], 'mật thư', { limit: 50 });
+      const found = hits.map((h) => h.itemId).sort();
+      const expected = LEVELS.filter((l) => ['A', 'R'].includes(String(outcomeOf(l, who)))).map(itemId).sort();
+      assert.deepEqual(found, expected, `${who}: hits`);
     }
   });
 
