@@ -260,3 +260,38 @@ describe('granting roles over the staff API', function () {
     assert.strictEqual(admin.status, 200, 'an administrator grants staff roles');
   });
 });
+
+describe('sessions refresh against the provider and re-read roles', function () {
+  let srv: TestServer;
+  const password = 'mot-mat-khau-dai';
+  before(async () => {
+    srv = await startTestServer({ access: { unattachedImages: 'staff' } });
+    const file = path.join(await tempDir(), 'page.jpg');
+    await sharp({ create: { width: 600, height: 400, channels: 3, background: '#556677' } }).jpeg().toFile(file);
+    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
+    await put('/api/collections/kho', { library: 'tinh', label: { vi: 'Kho' } });
+    await srv.add(file, 'nc-p1');
+    await put('/api/items/nc', { collection: 'kho', kind: 'book', accessLevel: 'researcher', description: { title: { vi: 'Nghiên cứu' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/InC/1.0/' }, canvases: [{ image: 'nc-p1' }] });
+    await srv.deps.auth.accounts.upsert('doc@example.org', 'Bạn đọc', password, ['reader'], null);
+  });
+  after(() => srv?.close());
+
+  it('a role granted after sign-in applies at the next refresh (refresh token grant), and a refused refresh signs out', async function () {
+    const b = new BrowserSession(srv.url);
+    await b.signIn('doc@example.org', password);
+    const sid = b.cookies.get(`${new URL(srv.url).host}|vankho_session`)!;
+    const expire = () => srv.deps.auth.sessions.update(sid, { ...srv.deps.auth.sessions.get(sid)!, refreshAfter: 0 });
+    assert.strictEqual((await b.request('GET', '/iiif/3/nc-p1/info.json')).status, 403, 'a reader is not a researcher');
+    srv.deps.auth.accounts.setRoles('doc@example.org', ['reader', 'researcher'], null);
+    assert.strictEqual((await b.request('GET', '/iiif/3/nc-p1/info.json')).status, 403, 'roles are those of the sign-in until the provider is asked again');
+    expire();
+    assert.strictEqual((await b.request('GET', '/iiif/3/nc-p1/info.json')).status, 200, 'refreshed: the new role applies');
+    assert.isAbove(srv.deps.auth.sessions.get(sid)!.refreshAfter, Date.now(), 'the session got a new access token life');
+    // The refresh token is revoked at the provider (as when an account is closed): the session ends.
+    const session = srv.deps.auth.sessions.get(sid)!;
+    srv.deps.auth.sessions.update(sid, { ...session, refreshToken: 'revoked-or-forged', refreshAfter: 0 });
+    assert.strictEqual((await b.request('GET', '/iiif/3/nc-p1/info.json')).status, 401, 'a refused refresh signs out');
+    assert.isNull(srv.deps.auth.sessions.get(sid));
+  });
+});
