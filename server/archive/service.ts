@@ -55,7 +55,8 @@ export class Archive {
   // ---- the policy, asked ---------------------------------------------------------------------------
 
   private async librariesUp(library: string): Promise<string[]> {
-    if (!this.libraryParents) {
+    // Reloaded when a library is unknown to it (added by another process, the CLI, ingest).
+    if (!this.libraryParents || !this.libraryParents.has(library)) {
       this.libraryParents = new Map((await this.catalogue.listLibraries()).map((l) => [l.id, l.parent && l.parent !== l.id ? l.parent : null]));
     }
     const chain: string[] = [];
@@ -172,14 +173,13 @@ export class Archive {
    * item's page is public, whatever else shows it); for an image no item shows, `unattachedImages`.
    */
   async imageAccess(identity: Identity, imageId: string): Promise<Decision> {
-    const items = await this.catalogue.itemsShowingImage(imageId);
+    const items = await this.catalogue.accessOfImage(imageId);
     if (items.length === 0) {
       if (this.opts.unattachedImages === 'public' || identity.user?.roles.includes('admin') || identity.user?.roles.includes('librarian')) return { effect: 'allow' };
       return { effect: 'deny', reason: 'hidden', message: `no image with identifier "${imageId}"` };
     }
     let best: Decision | null = null;
-    for (const id of items) {
-      const item = await this.catalogue.getItem(id);
+    for (const item of items) {
       const d = this.decide(identity, await this.resource(item.access, item.library), 'read');
       if (d.effect === 'allow') return d;
       if (!best || rank(d) > rank(best)) best = d;

@@ -98,8 +98,8 @@ export interface Catalogue {
   /** Child collections of a library's top level (`parent` null) or of a collection. */
   listCollections(library: string, parent: string | null, staffScope: StaffScope): Promise<(Collection & { readonly access: EffectiveAccess })[]>;
   listItems(query: ItemQuery): Promise<Page<ItemSummary>>;
-  /** Items whose pages show this image (an image may be shared). */
-  itemsShowingImage(imageId: string): Promise<string[]>;
+  /** Effective access and library of each item showing this image: one cheap query per image request. */
+  accessOfImage(imageId: string): Promise<{ readonly item: string; readonly library: string; readonly access: EffectiveAccess }[]>;
   /** Latest change anywhere: for collection ETags. */
   lastModified(): Promise<string>;
 }

@@ -364,8 +364,16 @@ export class SqliteCatalogue implements Catalogue {
     };
   }
 
-  async itemsShowingImage(imageId: string): Promise<string[]> {
-    return this.db.prepare('SELECT DISTINCT item_id FROM canvases WHERE image_id = ? ORDER BY item_id').pluck().all(imageId) as string[];
+
+  async accessOfImage(imageId: string): Promise<{ item: string; library: string; access: EffectiveAccess }[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT i.id, c.library_id, i.effective_level, i.effective_embargo
+         FROM canvases cv JOIN items i ON i.id = cv.item_id JOIN collections c ON c.id = i.collection_id
+         WHERE cv.image_id = ? ORDER BY i.id`,
+      )
+      .all(imageId) as { id: string; library_id: string; effective_level: AccessLevel; effective_embargo: string | null }[];
+    return rows.map((r) => ({ item: r.id, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } }));
   }
 
   async lastModified(): Promise<string> {
