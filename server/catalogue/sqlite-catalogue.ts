@@ -5,6 +5,7 @@
  */
 import type { AccessLevel } from '../auth/policy.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
 import { parseOrThrow } from '../validation.js';
 import {
@@ -115,10 +116,28 @@ function scopeSql(scope: StaffScope, alias: string, libraryColumn: string): { sq
 }
 
 export class SqliteCatalogue implements Catalogue {
+  private readonly statements = new Map<string, Statement>();
+  /** Access of images, asked on every image request: kept until the catalogue changes. */
+  private readonly imageAccess = new Map<string, { item: string; library: string; access: EffectiveAccess }[]>();
+  private writes = 0;
+  private cachedAt = { dataVersion: -1, writes: -1 };
+  private checkedAt = 0;
+
   constructor(
     private readonly db: Db,
     private readonly imageSize: ImageSizeLookup,
   ) {}
+
+  /** A statement prepared once (preparing costs more than running these small queries). */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      if (this.statements.size > 500) this.statements.clear();
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   async putLibrary(input: unknown): Promise<Library> {
     const lib = parseOrThrow(LibrarySchema, input, 'library');
@@ -129,9 +148,10 @@ export class SqliteCatalogue implements Catalogue {
         if (p.id === lib.id) throw new BadRequestError('invalid_fields', `parent: "${lib.parent}" is below "${lib.id}"`);
       }
     }
+    this.writes += 1;
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO libraries (id, parent_id, data, updated_at) VALUES (@id, @parent, @data, @now)
            ON CONFLICT(id) DO UPDATE SET parent_id = @parent, data = @data, updated_at = @now`,
         )
@@ -153,9 +173,10 @@ export class SqliteCatalogue implements Catalogue {
         if (p.id === col.id) throw new BadRequestError('invalid_fields', `parent: "${col.parent}" is inside "${col.id}"`);
       }
     }
+    this.writes += 1;
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO collections (id, library_id, parent_id, position, data, updated_at) VALUES (@id, @library, @parent, @position, @data, @now)
            ON CONFLICT(id) DO UPDATE SET library_id = @library, parent_id = @parent, position = @position, data = @data, updated_at = @now`,
         )
@@ -171,8 +192,8 @@ export class SqliteCatalogue implements Catalogue {
    * items take one UPDATE.
    */
   private refreshAccess(): void {
-    const libraries = new Map((this.db.prepare('SELECT data FROM libraries').pluck().all() as string[]).map((d) => [(JSON.parse(d) as Library).id, JSON.parse(d) as Library]));
-    const collections = new Map((this.db.prepare('SELECT data FROM collections').pluck().all() as string[]).map((d) => [(JSON.parse(d) as Collection).id, JSON.parse(d) as Collection]));
+    const libraries = new Map((this.stmt('SELECT data FROM libraries').pluck().all() as string[]).map((d) => [(JSON.parse(d) as Library).id, JSON.parse(d) as Library]));
+    const collections = new Map((this.stmt('SELECT data FROM collections').pluck().all() as string[]).map((d) => [(JSON.parse(d) as Collection).id, JSON.parse(d) as Collection]));
     const chainOf = (c: Collection): { accessLevel: AccessLevel | null; embargoUntil: string | null }[] => {
       const chain: { accessLevel: AccessLevel | null; embargoUntil: string | null }[] = [];
       const seen = new Set<string>();
@@ -186,7 +207,7 @@ export class SqliteCatalogue implements Catalogue {
       }
       return chain;
     };
-    const update = this.db.prepare('UPDATE collections SET effective_level = ?, effective_embargo = ? WHERE id = ?');
+    const update = this.stmt('UPDATE collections SET effective_level = ?, effective_embargo = ? WHERE id = ?');
     for (const c of collections.values()) {
       const chain = chainOf(c);
       update.run(chain.find((x) => x.accessLevel !== null)?.accessLevel ?? 'public', chain.find((x) => x.embargoUntil !== null)?.embargoUntil ?? null, c.id);
@@ -214,14 +235,15 @@ export class SqliteCatalogue implements Catalogue {
     if (badRanges.length > 0) throw new BadRequestError('invalid_fields', `invalid item: ${badRanges.join('; ')}`);
 
     const now = new Date().toISOString();
+    this.writes += 1;
     this.db.transaction(() => {
-      const old = this.db.prepare('SELECT created_at, version FROM items WHERE id = ?').get(item.id) as { created_at: string; version: number } | undefined;
-      const inherited = this.db.prepare('SELECT effective_level, effective_embargo FROM collections WHERE id = ?').get(item.collection) as {
+      const old = this.stmt('SELECT created_at, version FROM items WHERE id = ?').get(item.id) as { created_at: string; version: number } | undefined;
+      const inherited = this.stmt('SELECT effective_level, effective_embargo FROM collections WHERE id = ?').get(item.collection) as {
         effective_level: AccessLevel;
         effective_embargo: string | null;
       };
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO items (id, collection_id, kind, access_level, embargo_until, effective_level, effective_embargo, description, structures, created_at, updated_at, version)
            VALUES (@id, @collection, @kind, @accessLevel, @embargoUntil, @effectiveLevel, @effectiveEmbargo, @description, @structures, @created, @now, @version)
            ON CONFLICT(id) DO UPDATE SET collection_id = @collection, kind = @kind, access_level = @accessLevel, embargo_until = @embargoUntil,
@@ -242,27 +264,27 @@ export class SqliteCatalogue implements Catalogue {
           now,
           version: (old?.version ?? 0) + 1,
         });
-      this.db.prepare('DELETE FROM canvases WHERE item_id = ?').run(item.id);
-      const insert = this.db.prepare('INSERT INTO canvases (item_id, position, image_id, width, height, label) VALUES (?, ?, ?, ?, ?, ?)');
+      this.stmt('DELETE FROM canvases WHERE item_id = ?').run(item.id);
+      const insert = this.stmt('INSERT INTO canvases (item_id, position, image_id, width, height, label) VALUES (?, ?, ?, ?, ?, ?)');
       item.canvases.forEach((c, i) => insert.run(item.id, i + 1, c.image, sizes[i]!.width, sizes[i]!.height, c.label ?? null));
     })();
     return this.getItem(item.id);
   }
 
   private known(table: 'libraries' | 'collections', id: string, what: string, field = what): void {
-    if (!this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) {
+    if (!this.stmt(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) {
       throw new BadRequestError('invalid_fields', `${field}: no ${what} "${id}"`);
     }
   }
 
   async getLibrary(id: string): Promise<Library> {
-    const row = this.db.prepare('SELECT data FROM libraries WHERE id = ?').get(id) as { data: string } | undefined;
+    const row = this.stmt('SELECT data FROM libraries WHERE id = ?').get(id) as { data: string } | undefined;
     if (!row) throw new NotFoundError(`no library "${id}"`, 'unknown_library');
     return LibrarySchema.parse(JSON.parse(row.data));
   }
 
   private collectionRow(id: string): CollectionRecord {
-    const row = this.db.prepare('SELECT data, effective_level, effective_embargo FROM collections WHERE id = ?').get(id) as
+    const row = this.stmt('SELECT data, effective_level, effective_embargo FROM collections WHERE id = ?').get(id) as
       | { data: string; effective_level: AccessLevel; effective_embargo: string | null }
       | undefined;
     if (!row) throw new NotFoundError(`no collection "${id}"`, 'unknown_collection');
@@ -274,12 +296,12 @@ export class SqliteCatalogue implements Catalogue {
   }
 
   async getItem(id: string): Promise<Item> {
-    const row = this.db
-      .prepare('SELECT i.*, c.library_id FROM items i JOIN collections c ON c.id = i.collection_id WHERE i.id = ?')
+    const row = this
+      .stmt('SELECT i.*, c.library_id FROM items i JOIN collections c ON c.id = i.collection_id WHERE i.id = ?')
       .get(id) as ItemRow | undefined;
     if (!row) throw new NotFoundError(`no item "${id}"`, 'unknown_item');
-    const canvases = this.db
-      .prepare('SELECT position, image_id AS image, width, height, label FROM canvases WHERE item_id = ? ORDER BY position')
+    const canvases = this
+      .stmt('SELECT position, image_id AS image, width, height, label FROM canvases WHERE item_id = ? ORDER BY position')
       .all(id) as Canvas[];
     return {
       id: row.id,
@@ -299,20 +321,20 @@ export class SqliteCatalogue implements Catalogue {
   }
 
   async getItemVersion(id: string): Promise<number> {
-    const version = this.db.prepare('SELECT version FROM items WHERE id = ?').pluck().get(id) as number | undefined;
+    const version = this.stmt('SELECT version FROM items WHERE id = ?').pluck().get(id) as number | undefined;
     if (version === undefined) throw new NotFoundError(`no item "${id}"`, 'unknown_item');
     return version;
   }
 
   async listLibraries(): Promise<Library[]> {
-    return (this.db.prepare('SELECT data FROM libraries ORDER BY parent_id IS NOT NULL, id').pluck().all() as string[]).map((d) => LibrarySchema.parse(JSON.parse(d)));
+    return (this.stmt('SELECT data FROM libraries ORDER BY parent_id IS NOT NULL, id').pluck().all() as string[]).map((d) => LibrarySchema.parse(JSON.parse(d)));
   }
 
   async listCollections(library: string, parent: string | null, staffScope: StaffScope): Promise<CollectionRecord[]> {
     const scope = scopeSql(staffScope, 'c', 'c.library_id');
     return (
-      this.db
-        .prepare(`SELECT id FROM collections c WHERE library_id = @library AND parent_id IS @parent AND ${scope.sql} ORDER BY position, id`)
+      this
+        .stmt(`SELECT id FROM collections c WHERE library_id = @library AND parent_id IS @parent AND ${scope.sql} ORDER BY position, id`)
         .pluck()
         .all({ library, parent, ...scope.params }) as string[]
     ).map((id) => this.collectionRow(id));
@@ -323,9 +345,9 @@ export class SqliteCatalogue implements Catalogue {
     const where = `WHERE ${scope.sql}${q.collection === null ? '' : ' AND i.collection_id = @collection'}`;
     const from = 'FROM items i JOIN collections c ON c.id = i.collection_id';
     const params = { collection: q.collection, ...scope.params };
-    const total = (this.db.prepare(`SELECT count(*) ${from} ${where}`).pluck().get(params) as number) ?? 0;
-    const rows = this.db
-      .prepare(
+    const total = (this.stmt(`SELECT count(*) ${from} ${where}`).pluck().get(params) as number) ?? 0;
+    const rows = this
+      .stmt(
         `SELECT i.id, i.collection_id, c.library_id, i.kind, i.description, i.updated_at, i.effective_level, i.effective_embargo,
                 (SELECT image_id FROM canvases WHERE item_id = i.id ORDER BY position LIMIT 1) AS first_image,
                 (SELECT width FROM canvases WHERE item_id = i.id ORDER BY position LIMIT 1) AS first_width,
@@ -366,20 +388,37 @@ export class SqliteCatalogue implements Catalogue {
 
 
   async accessOfImage(imageId: string): Promise<{ item: string; library: string; access: EffectiveAccess }[]> {
-    const rows = this.db
-      .prepare(
+    // Another process (the CLI, a second server) changes PRAGMA data_version when it commits; our own
+    // writes count in `writes`.
+    // Asked at most every 200 ms: another process's change shows within that.
+    const now = Date.now();
+    if (now - this.checkedAt > 200 || this.writes !== this.cachedAt.writes) {
+      this.checkedAt = now;
+      const dataVersion = this.stmt('PRAGMA data_version').pluck().get() as number;
+      if (dataVersion !== this.cachedAt.dataVersion || this.writes !== this.cachedAt.writes) {
+        this.imageAccess.clear();
+        this.cachedAt = { dataVersion, writes: this.writes };
+      }
+    }
+    const kept = this.imageAccess.get(imageId);
+    if (kept) return kept;
+    if (this.imageAccess.size > 10_000) this.imageAccess.clear();
+    const rows = this
+      .stmt(
         `SELECT DISTINCT i.id, c.library_id, i.effective_level, i.effective_embargo
          FROM canvases cv JOIN items i ON i.id = cv.item_id JOIN collections c ON c.id = i.collection_id
          WHERE cv.image_id = ? ORDER BY i.id`,
       )
       .all(imageId) as { id: string; library_id: string; effective_level: AccessLevel; effective_embargo: string | null }[];
-    return rows.map((r) => ({ item: r.id, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } }));
+    const found = rows.map((r) => ({ item: r.id, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } }));
+    this.imageAccess.set(imageId, found);
+    return found;
   }
 
   async lastModified(): Promise<string> {
     return (
-      (this.db
-        .prepare(
+      (this
+        .stmt(
           'SELECT max(m) FROM (SELECT max(updated_at) m FROM items UNION ALL SELECT max(updated_at) FROM collections UNION ALL SELECT max(updated_at) FROM libraries)',
         )
         .pluck()

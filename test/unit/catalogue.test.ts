@@ -38,6 +38,22 @@ const item = (over: Record<string, unknown> = {}) => ({
 const badFields = (pattern: RegExp) => (e: unknown) => e instanceof BadRequestError && e.status === 400 && pattern.test(e.publicMessage);
 
 describe('catalogue', () => {
+  it('answers the access of an image at once after its own writes, and within a moment after another process’s', async () => {
+    const file = path.join(await tempDir(), 'catalogue.sqlite');
+    const { cat } = await fresh(file);
+    await cat.putItem(item());
+    assert.deepEqual((await cat.accessOfImage('p-1')).map((a) => a.access.level), ['public']);
+    await cat.putItem(item({ accessLevel: 'researcher' }));
+    assert.deepEqual((await cat.accessOfImage('p-1')).map((a) => a.access.level), ['researcher'], 'own write: at once');
+    // Another process (the CLI, a second server) on the same database file.
+    const other = new SqliteCatalogue(openDatabase(file, CATALOGUE_MIGRATIONS), async (id) => IMAGES[id] ?? null);
+    await other.putCollection({ id: 'han-nom', library: 'tinh', label: { vi: 'Hán Nôm' }, accessLevel: 'staff' });
+    await other.putItem(item({ accessLevel: null }));
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual((await cat.accessOfImage('p-1')).map((a) => a.access.level), ['staff'], 'another process: within 200 ms');
+    assert.deepEqual(await cat.accessOfImage('khong-co'), []);
+  });
+
   it('migrates a new database once and reopens it without migrating again', async () => {
     const file = path.join(await tempDir(), 'c.sqlite');
     const { db } = await fresh(file);
