@@ -74,7 +74,9 @@ export const ConfigSchema = z
     }),
     access: z.object({
       /** Long side, in pixels, of the images anonymous readers get of `public-reduced` items. */
-      reducedMaxPx: z.number().int().min(64).max(100_000),
+      // At least 512: a pyramid's smallest level fits in one tile (≤ 512 px), so a reduced image within
+      // the cap always exists.
+      reducedMaxPx: z.number().int().min(512, 'must be at least 512 (the largest tile size)').max(100_000),
       /** Client address ranges (CIDR) of the libraries' reading rooms, after trustProxy is applied. */
       readingRoom: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR range like 10.20.0.0/24')),
       /** Images that no item shows: served to anyone (`public`) or to staff only. */

@@ -253,6 +253,17 @@ export class Archive {
     const existing = await this.catalogue.getItem(String(input.id)).catch(() => null);
     if (existing) await this.requireStaff(identity, existing.library);
     await this.requireStaffOfCollection(identity, input.collection);
+    // A page may show an image another item shows only when the writer is staff of that item's library
+    // too: otherwise a librarian could publish another library's restricted images under an open item.
+    const canvases = Array.isArray(input.canvases) ? (input.canvases as { image?: unknown }[]) : [];
+    for (const image of new Set(canvases.map((c) => c?.image).filter((i): i is string => typeof i === 'string'))) {
+      for (const shown of await this.catalogue.accessOfImage(image)) {
+        if (shown.item === input.id) continue;
+        if (!isStaffOf(identity, await this.librariesUp(shown.library))) {
+          throw new ForbiddenError(`image "${image}" belongs to an item of another library ("${shown.item}"); only its staff may show it elsewhere`);
+        }
+      }
+    }
     return this.catalogue.putItem(input);
   }
 

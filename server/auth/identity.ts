@@ -24,7 +24,9 @@ export const SESSION_COOKIE = 'vankho_session';
  * there changes state, and another site cannot read what it gets (no credentialed CORS).
  */
 export const EMBED_COOKIE = 'vankho_embed';
-const EMBED_PATHS = /^\/(iiif\/[23]\/|auth\/iiif\/(token2?|login)$)/;
+const EMBED_PATHS = /^\/(iiif\/[23]\/|auth\/iiif\/(token2?|login|logout)$)/;
+/** Where a IIIF access token counts: image requests and the Auth 2.0 probe. */
+const IIIF_TOKEN_PATHS = /^\/(iiif\/[23]\/|auth\/iiif\/probe\/)/;
 export const STAFF_KEY_USER: User = Object.freeze({ id: 'staff-key', name: 'staff key', roles: ['admin' as const], library: null });
 
 export interface IdentityDeps {
@@ -71,7 +73,16 @@ async function userOf(ctx: Koa.Context, deps: IdentityDeps): Promise<User | null
     const token = m[1]!;
     if (sameSecret(token, deps.staffKey)) return STAFF_KEY_USER;
     const viaIiif = deps.iiifTokens.resolve(token, ctx.get('Origin') || null);
-    if (viaIiif) return viaIiif.user;
+    if (viaIiif) {
+      // A IIIF token opens images and nothing else (a viewer sends it to image services, which may
+      // not all be ours), and only while the session it came from lasts (or, for a kiosk token,
+      // while the client is in the reading room).
+      if (!((ctx.method === 'GET' || ctx.method === 'HEAD') && IIIF_TOKEN_PATHS.test(ctx.path))) {
+        throw new UnauthorizedError('a IIIF access token opens images only', 'Bearer realm="vankho", error="insufficient_scope"');
+      }
+      if (viaIiif.sessionId !== null) return deps.sessions.get(viaIiif.sessionId) ? viaIiif.identity.user : null;
+      return viaIiif.identity.user;
+    }
     const oidc = deps.oidc();
     if (oidc && token.split('.').length === 3) {
       try {
@@ -88,6 +99,7 @@ async function userOf(ctx: Koa.Context, deps: IdentityDeps): Promise<User | null
     if (sid) ctx.state.viaEmbedCookie = true;
   }
   if (!sid) return null;
+  ctx.state.sessionId = sid;
   let session = deps.sessions.get(sid);
   if (session && session.refreshAfter < Date.now()) session = (await deps.refresh(sid)) ? deps.sessions.get(sid) : null;
   return session?.user ?? null;

@@ -355,12 +355,16 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     const origin = validOrigin(ctx.query.origin);
     ctx.type = version === 1 && !origin ? 'application/json' : 'text/html; charset=utf-8';
     const who = identityOf(ctx);
-    const granted = !!who.user || who.inReadingRoom;
+    // Only a session (cookie) or the reading room earns a token: never another token or a bearer, so
+    // a token that leaked cannot be renewed.
+    const sessionId = typeof ctx.state.sessionId === 'string' ? ctx.state.sessionId : null;
+    const granted = (!!who.user && sessionId !== null && !ctx.get('Authorization')) || who.inReadingRoom;
+    const holder = sessionId !== null && who.user ? sessionId : null;
     if (!origin) {
       // Auth 1.0 §3.2.2: without an origin the token service answers JSON (not for browsers' viewers).
       if (version === 1 && !ctx.query.messageId) {
         ctx.status = granted ? 200 : 401;
-        ctx.body = granted ? (({ token, expiresIn }) => ({ accessToken: token, expiresIn }))(auth.iiifTokens.issue(who, '')) : { error: 'missingCredentials', description: 'sign in first' };
+        ctx.body = granted ? (({ token, expiresIn }) => ({ accessToken: token, expiresIn }))(auth.iiifTokens.issue(who, '', holder)) : { error: 'missingCredentials', description: 'sign in first' };
         return;
       }
       throw new BadRequestError('invalid_origin', 'origin must be the viewer’s origin, like https://example.org');
@@ -372,7 +376,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
           ? { error: 'missingCredentials', description: 'Chưa đăng nhập.', messageId }
           : { '@context': AUTH2_CONTEXT, type: 'AuthAccessTokenError2', profile: 'missingAspect', heading: { vi: ['Chưa đăng nhập'] }, messageId };
     } else {
-      const { token, expiresIn } = auth.iiifTokens.issue(who, origin);
+      const { token, expiresIn } = auth.iiifTokens.issue(who, origin, holder);
       message = version === 1 ? { accessToken: token, expiresIn, messageId } : { '@context': AUTH2_CONTEXT, type: 'AuthAccessToken2', accessToken: token, expiresIn, messageId };
     }
     ctx.body = tokenPage(message, origin);
@@ -382,7 +386,8 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
 
   router.get('/auth/iiif/logout', htmlErrors, (ctx) => {
     ctx.state.route = 'iiif_auth_logout';
-    const sid = ctx.cookies.get(SESSION_COOKIE);
+    // The session cookie, or in a partner's embed the embed cookie (identity.ts put it in state).
+    const sid = typeof ctx.state.sessionId === 'string' ? ctx.state.sessionId : ctx.cookies.get(SESSION_COOKIE);
     const session = sid ? auth.sessions.get(sid) : null;
     if (sid) auth.sessions.destroy(sid);
     if (session) auth.iiifTokens.revokeUser(session.user.id);

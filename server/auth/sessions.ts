@@ -62,6 +62,8 @@ interface IiifToken {
   readonly identity: Identity;
   readonly origin: string;
   readonly expires: number;
+  /** The session it was issued from (null: a reading-room kiosk token, valid only from the room). */
+  readonly sessionId: string | null;
 }
 
 /** IIIF Authorization access tokens (Auth 1.0 and 2.0 token services): opaque, short-lived, origin-bound. */
@@ -70,11 +72,11 @@ export class IiifTokens {
 
   constructor(private readonly seconds: number) {}
 
-  issue(identity: Identity, origin: string): { token: string; expiresIn: number } {
+  issue(identity: Identity, origin: string, sessionId: string | null): { token: string; expiresIn: number } {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     for (const [k, v] of this.tokens) if (v.expires < now) this.tokens.delete(k);
-    this.tokens.set(hash(token), { identity, origin, expires: now + this.seconds * 1000 });
+    this.tokens.set(hash(token), { identity, origin, expires: now + this.seconds * 1000, sessionId });
     return { token, expiresIn: this.seconds };
   }
 
@@ -82,11 +84,11 @@ export class IiifTokens {
    * The identity a token stands for, when it is known, unexpired and used from the origin it was issued
    * to (a browser sends Origin on the viewer's cross-origin requests; a same-origin GET may omit it).
    */
-  resolve(token: string, origin: string | null): Identity | null {
+  resolve(token: string, origin: string | null): { identity: Identity; sessionId: string | null } | null {
     const t = this.tokens.get(hash(token));
     if (!t || t.expires < Date.now()) return null;
     if (origin !== null && origin !== t.origin) return null;
-    return t.identity;
+    return { identity: t.identity, sessionId: t.sessionId };
   }
 
   /** Ends every token of a user (logout). */

@@ -246,9 +246,13 @@ export function canonical(p: ImagePlan, version: ApiVersion): string {
   return `${region}/${size}/${p.mirror ? '!' : ''}${num(p.rotation)}/${p.quality}.${p.format}`;
 }
 
-/** Cache key: the operations that decide the output's bytes; `color` is our `default`. */
+/**
+ * Cache key: the operations that decide the output's bytes; `color` is our `default`. The pyramid level
+ * read is part of it: the reduced variant reads a coarser level for the same region and size, and its
+ * (blurred) answer must never be served for a full request, nor the other way round.
+ */
 export function planKey(p: ImagePlan): string {
   const r = p.region;
   const quality = p.quality === 'color' ? 'default' : p.quality;
-  return `${p.id}/${r.x},${r.y},${r.w},${r.h}/${p.width},${p.height}/${p.mirror ? '!' : ''}${num(p.rotation)}/${quality}.${p.format}`;
+  return `${p.id}/${r.x},${r.y},${r.w},${r.h}/${p.width},${p.height}/${p.mirror ? '!' : ''}${num(p.rotation)}/${quality}.${p.format}/L${p.level}`;
 }

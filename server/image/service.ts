@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Decision, Identity } from '../auth/policy.js';
 import { denial } from '../auth/denial.js';
-import { NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { CacheOutcome, DerivativeCache } from './cache.js';
 import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
@@ -192,6 +192,7 @@ export function reducedInfo(src: SourceInfo, maxPx: number): { info: SourceInfo;
   while (shift < src.levels.length - 1 && Math.max(src.levels[shift]!.width, src.levels[shift]!.height) > maxPx) shift++;
   const levels = src.levels.slice(shift);
   const top = levels[0]!;
+  if (Math.max(top.width, top.height) > maxPx) throw new ForbiddenError('this image has no reduced form within the configured size', 'no_reduced_image');
   return {
     shift,
     info: { width: top.width, height: top.height, levels, sizes: (src.sizes ?? []).filter((s) => s.width <= top.width && s.height <= top.height), tileWidth: src.tileWidth, tileHeight: src.tileHeight },

@@ -9,7 +9,7 @@ import type { Archive } from '../archive/service.js';
 import { identityOf } from '../auth/identity.js';
 import { ANONYMOUS } from '../auth/policy.js';
 import { Id } from '../catalogue/schema.js';
-import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { setAccessCaching, setValidators } from '../http/caching.js';
 import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
@@ -112,6 +112,11 @@ export function webRoutes(deps: WebDeps): Router {
 
   router.get('/viewer', (ctx) => {
     const q = parseOrThrow(ReaderQuery, ctx.query, 'query');
+    // Our reader opens our manifests only: a manifest elsewhere could name image services that are not
+    // ours but declare our IIIF token service, and the viewer would hand them the reader's token.
+    if (q.manifest && !q.manifest.startsWith(`${deps.baseUrl(ctx)}/`)) {
+      throw new BadRequestError('foreign_manifest', `the reading room opens this library's manifests only (${deps.baseUrl(ctx)}/…)`);
+    }
     html(ctx, 'web_viewer', readerPage({ manifest: q.manifest ?? null, language: langOf(ctx), ...(q.view ? { view: q.view } : {}) }, '/viewer/assets'));
   });
   router.get('/viewer/assets/:file', async (ctx) => {

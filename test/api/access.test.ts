@@ -109,11 +109,12 @@ const POLICY_ROWS: Record<string, string> = {
 
 describe('access rights: every way to a page obeys one decision', function () {
   let srv: TestServer;
+  let dir: string;
   const as = {} as Record<Who, BrowserSession>;
 
   before(async function () {
-    srv = await startTestServer({ access: { unattachedImages: 'staff', readingRoom: ['127.0.0.2/32'], reducedMaxPx: 400 } });
-    const dir = await tempDir();
+    srv = await startTestServer({ access: { unattachedImages: 'staff', readingRoom: ['127.0.0.2/32'], reducedMaxPx: 512 } });
+    dir = await tempDir();
     const file = path.join(dir, 'page.jpg');
     await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#8a5a3c' } })
       .composite([{ input: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200"><text x="100" y="600" font-size="200">Văn Khố</text></svg>') }])
@@ -303,6 +304,20 @@ describe('access rights: every way to a page obeys one decision', function () {
       const expected = LEVELS.filter((l) => ['A', 'R'].includes(String(outcomeOf(l, who)))).map(itemId).sort();
       assert.deepEqual(found, expected, `${who}: hits`);
     }
+  });
+
+  it('a librarian cannot show another library’s image under an item of their own', async function () {
+    const put = async (who: Who, p: string, body: unknown) =>
+      (await as[who].request('PUT', p, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Origin: srv.url } })).status;
+    const description = { title: { vi: 'Mượn ảnh' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/InC/1.0/' };
+    assert.strictEqual(await put('admin', '/api/collections/kho-khac', { library: 'khac', label: { vi: 'Kho khác' } }), 200);
+    const borrow = { collection: 'kho-khac', kind: 'manuscript', accessLevel: 'public', description, canvases: [{ image: imageId('researcher') }] };
+    assert.strictEqual(await put('librarianOther', '/api/items/muon-anh', borrow), 403, 'another library’s researcher-only page, published as public');
+    assert.strictEqual((await get('anonymous', `/iiif/3/${imageId('researcher')}/full/max/0/default.jpg`)).status, 401, 'still closed');
+    assert.strictEqual(await put('admin', '/api/items/muon-anh', borrow), 200, 'an administrator may');
+    // Give the borrowed page back, so that the matrix below sees each image on its own item only.
+    await srv.add(path.join(dir, 'page.jpg'), 'anh-rieng');
+    assert.strictEqual(await put('admin', '/api/items/muon-anh', { ...borrow, canvases: [{ image: 'anh-rieng' }] }), 200);
   });
 
   it('ingest: only staff of the target collection’s library may upload', async function () {

@@ -24,7 +24,7 @@ describe('IIIF Authorization 1.0 and 2.0', function () {
   const password = 'mot-mat-khau-dai';
 
   before(async function () {
-    srv = await startTestServer({ access: { unattachedImages: 'staff', reducedMaxPx: 500, readingRoom: ['127.0.0.2/32'] } });
+    srv = await startTestServer({ access: { unattachedImages: 'staff', reducedMaxPx: 512, readingRoom: ['127.0.0.2/32'] } });
     const file = path.join(await tempDir(), 'page.png');
     // Left half black, right half white: a reduced view still shows the boundary where it should.
     await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#ffffff' } })
@@ -51,8 +51,8 @@ describe('IIIF Authorization 1.0 and 2.0', function () {
     assert.strictEqual(reduced.status, 200);
     const info = (await reduced.json()) as { id: string; width: number; height: number; sizes: { width: number }[]; service: { profile?: string; type?: string }[] };
     assert.strictEqual(info.id, `${srv.url}/iiif/3/thu-nho-p1~reduced`);
-    assert.isAtMost(Math.max(info.width, info.height), 500);
-    assert.isAbove(Math.max(info.width, info.height), 250, 'the largest pyramid level within the cap');
+    assert.isAtMost(Math.max(info.width, info.height), 512);
+    assert.isAbove(Math.max(info.width, info.height), 256, 'the largest pyramid level within the cap');
     assert.approximately(info.width / info.height, 1.5, 0.01);
     for (const s of info.sizes) assert.isAtMost(s.width, info.width);
     assert.include(info.service.map((s) => s.profile ?? s.type), 'http://iiif.io/api/auth/1/login');
@@ -95,6 +95,39 @@ describe('IIIF Authorization 1.0 and 2.0', function () {
     await b.request('GET', '/auth/iiif/logout');
     assert.strictEqual((await withToken(VIEWER)).status, 401, 'logout ends the token');
     assert.strictEqual((await b.request('GET', '/iiif/3/the-p1/info.json')).status, 401, 'and the session');
+  });
+
+  it('a IIIF token opens images only, cannot be renewed by itself, and our reader opens our manifests only', async function () {
+    await srv.deps.auth.accounts.upsert('quan-tri@example.org', 'Quản trị', password, ['admin'], null);
+    const b = new BrowserSession(srv.url);
+    await b.signIn('quan-tri@example.org', password);
+    const token = String(posted((await b.request('GET', `/auth/iiif/token?messageId=1&origin=${encodeURIComponent(srv.url)}`)).body).message.accessToken);
+    const bearer = { Authorization: `Bearer ${token}` };
+    assert.strictEqual((await srv.get('/iiif/3/the-p1/info.json', { headers: bearer })).status, 200, 'images: yes');
+    const write = await srv.get('/api/libraries/gia', { method: 'PUT', body: JSON.stringify({ name: { vi: 'Giả' } }), headers: { ...bearer, 'Content-Type': 'application/json' } });
+    assert.strictEqual(write.status, 401, 'an administrator’s IIIF token writes nothing');
+    assert.match(write.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+    assert.strictEqual((await srv.get('/items/the/pdf', { headers: bearer })).status, 401, 'nor reads beyond images');
+    const renewed = await srv.get(`/auth/iiif/token?messageId=2&origin=${encodeURIComponent(srv.url)}`, { headers: bearer });
+    assert.notStrictEqual(renewed.status, 200, 'a token does not buy another token');
+    assert.strictEqual((await b.request('GET', `/viewer?manifest=${encodeURIComponent('https://evil.example/m.json')}`)).status, 400, 'a foreign manifest is refused');
+    await b.request('GET', '/auth/iiif/logout');
+    assert.strictEqual((await srv.get('/iiif/3/the-p1/info.json', { headers: bearer })).status, 401, 'the token ends with its session');
+  });
+
+  it('the reduced image never comes from a full image’s cached answer (the pyramid level is in the cache key)', async function () {
+    const b = new BrowserSession(srv.url);
+    await b.signIn('doc@example.org', password);
+    const full = await b.request('GET', '/iiif/2/thu-nho-p1/full/!2000,2000/0/default.png');
+    assert.strictEqual(full.status, 200);
+    const anon = await srv.get('/iiif/2/thu-nho-p1~reduced/full/!2000,2000/0/default.png');
+    assert.strictEqual(anon.status, 200, 'Image API 2 may upscale the reduced image');
+    const bytes = Buffer.from(await anon.arrayBuffer());
+    // The reduced answer is the 375-px level scaled up: smooth where the full one has detail, so it
+    // differs from the full render the cache now holds.
+    assert.notStrictEqual(Buffer.compare(bytes, Buffer.from(full.body, 'binary')), 0);
+    const stats = await sharp(bytes).stats();
+    assert.ok(stats, 'a valid image');
   });
 
   it('a registered image answers 401 with its description and services (how Mirador knows to offer sign-in)', async function () {
