@@ -106,12 +106,14 @@ export class Accounts {
   /** A reader's library card account (role `reader`), not yet verified. @throws BadRequestError, ConflictError */
   async register(input: unknown): Promise<Account> {
     const a = parseOrThrow(NewAccount, input, 'account');
+    // Hashed first, whether or not the address is taken: the answer takes as long either way.
+    const hashed = await hashPassword(a.password);
     if (this.db.prepare('SELECT 1 FROM accounts WHERE email = ?').get(a.email)) throw new ConflictError('an account with this e-mail exists');
     const now = new Date().toISOString();
     const id = randomUUID();
     this.db
       .prepare('INSERT INTO accounts (id, email, name, password, roles, library_id, email_verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?)')
-      .run(id, a.email, a.name, await hashPassword(a.password), JSON.stringify(['reader']), now, now);
+      .run(id, a.email, a.name, hashed, JSON.stringify(['reader']), now, now);
     return this.get(id)!;
   }
 

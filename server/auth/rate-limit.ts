@@ -31,6 +31,12 @@ export class RateLimit {
     else e.count += 1;
   }
 
+  /** Gives one attempt back (a sign-in that succeeded). */
+  forgive(key: string): void {
+    const e = this.seen.get(key);
+    if (e && e.count > 0) e.count -= 1;
+  }
+
   /** check, then count: for forms where every submission is an attempt. */
   hit(key: string): void {
     this.check(key);

@@ -98,7 +98,11 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
     ctx.state.lang = lang(ctx);
     await next();
   };
-  const clientKey = (ctx: Koa.Context) => String(ctx.state.clientAddress ?? ctx.ip);
+  // IPv6 clients are counted per /64 (one household or host has a whole /64 to rotate through).
+  const clientKey = (ctx: Koa.Context) => {
+    const a = String(ctx.state.clientAddress ?? ctx.ip).replace(/^::ffff:/, '');
+    return a.includes(':') ? `${a.split(':').slice(0, 4).join(':')}::/64` : a;
+  };
   const limited = (ctx: Koa.Context) => auth.attempts.hit(clientKey(ctx));
   const oidc = () => {
     if (!auth.oidc) throw new NotFoundError('sign-in is not configured', 'no_sign_in');
@@ -187,11 +191,13 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     ctx.state.route = 'oidc_interaction_login';
     if (!auth.provider) throw new NotFoundError('no embedded provider');
     checkCsrf(ctx);
-    auth.attempts.check(clientKey(ctx));
+    // Counted before the (slow) password check, so parallel attempts cannot slip past the limit; a
+    // success gives its attempt back.
+    auth.attempts.hit(clientKey(ctx));
     const details = await auth.provider.interactionDetails(ctx.req, ctx.res);
     const account = await auth.accounts.authenticate(field(ctx, 'email'), field(ctx, 'password'));
     const vi = lang(ctx) === 'vi';
-    if (!account) auth.attempts.count(clientKey(ctx));
+    if (account) auth.attempts.forgive(clientKey(ctx));
     // One message for an unknown e-mail and a wrong password: nobody learns who has an account.
     if (!account) return loginForm(ctx, details.uid, vi ? 'E-mail hoặc mật khẩu không đúng.' : 'Wrong e-mail or password.', 401);
     if (!account.emailVerified) return loginForm(ctx, details.uid, vi ? 'Hãy xác nhận địa chỉ e-mail trước (xem thư chúng tôi đã gửi).' : 'Confirm your e-mail address first (see the message we sent).', 403);
@@ -245,10 +251,27 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     sent(ctx);
   });
 
+  // The link from the mail leads to a form that sets the password: whoever registered the address
+  // first (perhaps not its owner) loses the account to the owner who confirms it.
   router.get('/account/verify', htmlErrors, accountsOn, (ctx) => {
+    ctx.state.route = 'account_verify_form';
+    const vi = lang(ctx) === 'vi';
+    page(
+      ctx,
+      vi ? 'Xác nhận thẻ thư viện' : 'Confirm your library card',
+      `<h1>${vi ? 'Xác nhận thẻ thư viện' : 'Confirm your library card'}</h1><form method="post" action="/account/verify"><input type="hidden" name="csrf" value="${esc(csrfToken(ctx))}"><input type="hidden" name="token" value="${esc(String(ctx.query.token ?? ''))}"><p><label>${vi ? 'Đặt mật khẩu (ít nhất 10 ký tự)' : 'Choose a password (10 characters or more)'} <input name="password" type="password" minlength="10" required autocomplete="new-password"></label></p><p><button>${vi ? 'Xác nhận' : 'Confirm'}</button></p></form>`,
+    );
+  });
+
+  router.post('/account/verify', htmlErrors, accountsOn, form, async (ctx) => {
     ctx.state.route = 'account_verify';
-    const account = auth.accounts.consumeToken(String(ctx.query.token ?? ''), 'verify');
+    checkCsrf(ctx);
+    limited(ctx);
+    const password = z.string().min(10).max(200).safeParse(field(ctx, 'password'));
+    if (!password.success) throw new BadRequestError('invalid_password', 'the password must be 10 to 200 characters');
+    const account = auth.accounts.consumeToken(field(ctx, 'token'), 'verify');
     if (!account) throw new BadRequestError('invalid_token', 'this link is not valid any more; register again or ask the library');
+    await auth.accounts.setPassword(account.id, password.data);
     auth.accounts.markVerified(account.id);
     page(ctx, 'OK', `<p>${lang(ctx) === 'vi' ? 'Đã xác nhận. Bạn có thể đăng nhập.' : 'Confirmed. You can sign in now.'}</p><p><a href="/auth/login">${lang(ctx) === 'vi' ? 'Đăng nhập' : 'Sign in'}</a></p>`);
   });
@@ -266,7 +289,8 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     const account = auth.accounts.findByEmail(field(ctx, 'email'));
     if (account) {
       const token = auth.accounts.issueToken(account.id, 'reset', 3600);
-      await auth.mailer.send({ to: account.email, subject: 'Văn Khố: đặt lại mật khẩu', text: `Mở liên kết sau để đặt mật khẩu mới (dùng được trong 1 giờ):\n${auth.site}/account/reset/confirm?token=${token}` });
+      // Not awaited: the answer takes as long whether or not the address has an account.
+      void auth.mailer.send({ to: account.email, subject: 'Văn Khố: đặt lại mật khẩu', text: `Mở liên kết sau để đặt mật khẩu mới (dùng được trong 1 giờ):\n${auth.site}/account/reset/confirm?token=${token}` }).catch((err: unknown) => auth.mailFailed(err));
     }
     sent(ctx);
   });

@@ -90,6 +90,11 @@ export class Auth {
     return this.accounts.setRoles(email, roles, library);
   }
 
+  /** Mail that could not be sent after the answer went out: logged for the administrator. */
+  mailFailed(err: unknown): void {
+    this.logger.error({ err }, 'mail could not be sent');
+  }
+
   /** Refreshes a session past its provider token's life, re-reading roles; false (and gone) when refused. */
   async refresh(sessionId: string): Promise<boolean> {
     const s = this.sessions.get(sessionId);

@@ -81,8 +81,8 @@ export class PresentationService {
         : ref.kind === 'library'
           ? await libraryCollection(this.archive, identity, uris, ref.id)
           : await collection(this.archive, identity, uris, ref.id, this.opts.pageSize, ref.page);
-    // Listings differ by reader only for staff (who also see staff-level records).
-    const isPublic = !identity.user;
+    // Listings differ by reader for staff (staff-level records) and the reading room (its thumbnails).
+    const isPublic = !identity.user && !identity.inReadingRoom;
     return document(version === 3 ? v3 : collectionToV2(v3, uris), isPublic);
   }
 }
