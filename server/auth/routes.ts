@@ -12,6 +12,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
+import ipaddr from 'ipaddr.js';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
@@ -100,8 +101,10 @@ export function authRoutes(deps: AuthRoutesDeps): { router: Router; provider: Ko
   };
   // IPv6 clients are counted per /64 (one household or host has a whole /64 to rotate through).
   const clientKey = (ctx: Koa.Context) => {
-    const a = String(ctx.state.clientAddress ?? ctx.ip).replace(/^::ffff:/, '');
-    return a.includes(':') ? `${a.split(':').slice(0, 4).join(':')}::/64` : a;
+    const raw = String(ctx.state.clientAddress ?? ctx.ip);
+    if (!ipaddr.isValid(raw)) return raw;
+    const a = ipaddr.process(raw);
+    return a.kind() === 'ipv6' ? `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64` : a.toString();
   };
   const limited = (ctx: Koa.Context) => auth.attempts.hit(clientKey(ctx));
   const oidc = () => {
@@ -382,13 +385,17 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     // Only a session (cookie) or the reading room earns a token: never another token or a bearer, so
     // a token that leaked cannot be renewed.
     const sessionId = typeof ctx.state.sessionId === 'string' ? ctx.state.sessionId : null;
-    const granted = (!!who.user && sessionId !== null && !ctx.get('Authorization')) || who.inReadingRoom;
-    const holder = sessionId !== null && who.user ? sessionId : null;
+    const bearer = ctx.get('Authorization') !== '';
+    const viaSession = !bearer && !!who.user && sessionId !== null;
+    const granted = !bearer && (viaSession || who.inReadingRoom);
+    const holder = viaSession ? sessionId : null;
+    // A kiosk token (the reading room, no session) stands for the room, not for anyone.
+    const tokenIdentity = viaSession ? who : { user: null, inReadingRoom: true };
     if (!origin) {
       // Auth 1.0 §3.2.2: without an origin the token service answers JSON (not for browsers' viewers).
       if (version === 1 && !ctx.query.messageId) {
         ctx.status = granted ? 200 : 401;
-        ctx.body = granted ? (({ token, expiresIn }) => ({ accessToken: token, expiresIn }))(auth.iiifTokens.issue(who, '', holder)) : { error: 'missingCredentials', description: 'sign in first' };
+        ctx.body = granted ? (({ token, expiresIn }) => ({ accessToken: token, expiresIn }))(auth.iiifTokens.issue(tokenIdentity, '', holder)) : { error: 'missingCredentials', description: 'sign in first' };
         return;
       }
       throw new BadRequestError('invalid_origin', 'origin must be the viewer’s origin, like https://example.org');
@@ -400,7 +407,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
           ? { error: 'missingCredentials', description: 'Chưa đăng nhập.', messageId }
           : { '@context': AUTH2_CONTEXT, type: 'AuthAccessTokenError2', profile: 'missingAspect', heading: { vi: ['Chưa đăng nhập'] }, messageId };
     } else {
-      const { token, expiresIn } = auth.iiifTokens.issue(who, origin, holder);
+      const { token, expiresIn } = auth.iiifTokens.issue(tokenIdentity, origin, holder);
       message = version === 1 ? { accessToken: token, expiresIn, messageId } : { '@context': AUTH2_CONTEXT, type: 'AuthAccessToken2', accessToken: token, expiresIn, messageId };
     }
     ctx.body = tokenPage(message, origin);

@@ -73,10 +73,12 @@ describe('public site', () => {
 
   describe('the reader page', () => {
     it('hands the manifest to Mirador as JSON that cannot break out of its script block', async () => {
-      const html = await page(`/viewer?manifest=${encodeURIComponent('https://partner.example/iiif/m.json?a=</script><script>alert(1)</script>')}`);
+      const html = await page(`/viewer?manifest=${encodeURIComponent(`${srv.url}/iiif/presentation/3/items/x/manifest?a=</script><script>alert(1)</script>`)}`);
       assert.notMatch(html, /<script>alert/);
       assert.match(html, /\\u003c\/script>/);
       assert.match(html, /<script src="\/viewer\/assets\/reading-room\.js"><\/script>/);
+      // Another site's manifest is refused: it could route the reader's IIIF token to a foreign server.
+      assert.match(await page(`/viewer?manifest=${encodeURIComponent('https://partner.example/iiif/m.json')}`, 400), /manifests only/);
     });
 
     it('refuses a manifest that is not an http(s) URL', async () => {
