@@ -64,7 +64,7 @@ export interface AppDeps {
   readonly ingest: IngestPipeline;
   readonly runner: IngestRunner;
   readonly metrics: Metrics;
-  /** Releases what the deps hold open (the database). */
+  /** Releases what the deps hold open (the database, the image files kept open). */
   close(): void;
 }
 
@@ -102,7 +102,8 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   });
   const index = new SqliteSearchIndex(db);
   const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
-  const images = new ImageService(new PyramidImageSource(store), cache, {
+  const source = new PyramidImageSource(store);
+  const images = new ImageService(source, cache, {
     limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },
     render: { quality: config.image.outputQuality, background: config.image.background },
     authorize: (id, identity) => archive.imageAccess(identity, id),
@@ -134,7 +135,10 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     options: { ...config.ingest, pyramid: pyramidOptions(config) },
   });
   const runner = new IngestRunner(ingest, jobs, logger);
-  return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => db.close() };
+  return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
+      source.files.closeAll();
+      db.close();
+    } };
 }
 
 export function createApp(deps: AppDeps): Koa {

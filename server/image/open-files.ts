@@ -58,6 +58,11 @@ export class OpenFiles {
     for (const p of paths) if (p !== null) this.drop(p);
   }
 
+  /** Drops every file (shutting down): each is closed once the reads under way are done. */
+  closeAll(): void {
+    for (const p of [...this.entries.keys()]) this.drop(p);
+  }
+
   /** Files kept open for new reads. */
   get size(): number {
     return this.entries.size;
