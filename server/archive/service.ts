@@ -92,6 +92,16 @@ export class Archive {
 
   // ---- catalogue reads ------------------------------------------------------------------------------
 
+  /**
+   * What a kept manifest depends on (version and effective access), for a reader who may discover the
+   * item: checked without loading its pages. @throws NotFoundError
+   */
+  async itemStamp(identity: Identity, id: string): Promise<string> {
+    const s = await this.catalogue.getItemStamp(id);
+    await this.require(identity, s.access, s.library, 'discover', () => new NotFoundError(`no item "${id}"`, 'unknown_item'));
+    return `${s.version}|${s.access.level}|${s.access.embargoUntil}`;
+  }
+
   /** An item the reader may discover, with the decision for its content. @throws NotFoundError */
   async item(identity: Identity, id: string): Promise<ItemView> {
     const item = await this.catalogue.getItem(id);

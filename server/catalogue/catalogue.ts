@@ -94,6 +94,8 @@ export interface Catalogue {
   getItem(id: string): Promise<Item>;
   /** The item's version alone (cheap): changes with every write. @throws NotFoundError */
   getItemVersion(id: string): Promise<number>;
+  /** Version, library and effective access alone (cheap: no pages): for kept manifests. @throws NotFoundError */
+  getItemStamp(id: string): Promise<{ readonly version: number; readonly library: string; readonly access: EffectiveAccess }>;
   listLibraries(): Promise<Library[]>;
   /** Child collections of a library's top level (`parent` null) or of a collection. */
   listCollections(library: string, parent: string | null, staffScope: StaffScope): Promise<(Collection & { readonly access: EffectiveAccess })[]>;

@@ -320,6 +320,14 @@ export class SqliteCatalogue implements Catalogue {
     };
   }
 
+  async getItemStamp(id: string): Promise<{ version: number; library: string; access: EffectiveAccess }> {
+    const r = this.stmt('SELECT i.version, c.library_id, i.effective_level, i.effective_embargo FROM items i JOIN collections c ON c.id = i.collection_id WHERE i.id = ?').get(id) as
+      | { version: number; library_id: string; effective_level: AccessLevel; effective_embargo: string | null }
+      | undefined;
+    if (!r) throw new NotFoundError(`no item "${id}"`, 'unknown_item');
+    return { version: r.version, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } };
+  }
+
   async getItemVersion(id: string): Promise<number> {
     const version = this.stmt('SELECT version FROM items WHERE id = ?').pluck().get(id) as number | undefined;
     if (version === undefined) throw new NotFoundError(`no item "${id}"`, 'unknown_item');

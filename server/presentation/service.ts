@@ -54,11 +54,11 @@ export class PresentationService {
    */
   async manifest(identity: Identity, itemId: string, base: string, version: PresentationVersion): Promise<Document> {
     const key = `${version}|${base}|${itemId}`;
-    const { item } = await this.archive.item(identity, itemId);
     // Kept per item version and access (a level inherited from a collection changes no item version).
-    const stamp = `${item.version}|${item.access.level}|${item.access.embargoUntil}`;
+    const stamp = await this.archive.itemStamp(identity, itemId);
     const kept = this.manifests.get(key);
     if (kept?.stamp === stamp) return kept.doc;
+    const { item } = await this.archive.item(identity, itemId);
     const uris = presentationUris(base);
     const v3 = buildManifest(item, {
       uris,
