@@ -78,6 +78,14 @@ export class Archive {
     return d;
   }
 
+  /**
+   * Whether anyone at all may read content under this access (then shared caches may keep it): the
+   * policy's answer for an anonymous reader outside the reading room.
+   */
+  openToAll(access: EffectiveAccess): boolean {
+    return this.decide(ANONYMOUS, { level: access.level, embargoUntil: access.embargoUntil, libraries: [] }, 'read').effect === 'allow';
+  }
+
   /** Which staff-level records listings may show this identity. */
   private async staffScope(identity: Identity): Promise<StaffScope> {
     const u = identity.user;
@@ -143,10 +151,6 @@ export class Archive {
     return { total: page.total, items };
   }
 
-  async lastModified(): Promise<string> {
-    return this.catalogue.lastModified();
-  }
-
   // ---- content ---------------------------------------------------------------------------------------
 
   /** Stored OCR of an item's page (its lines and words). @throws as readableItem; NotFoundError (no OCR) */
@@ -157,12 +161,12 @@ export class Archive {
     return { item, page: JSON.parse((await this.store.read(key)).toString('utf8')) as OcrPage };
   }
 
-  /** The ALTO XML of a page as the OCR engine wrote it. */
-  async alto(identity: Identity, itemId: string, n: number): Promise<Buffer> {
+  /** The ALTO XML of a page as the OCR engine wrote it, with its item. */
+  async alto(identity: Identity, itemId: string, n: number): Promise<{ item: Item; alto: Buffer }> {
     const { item } = await this.readableItem(identity, itemId);
     const key = ocrKeys(canvasOf(item, n).image).alto;
     if (!(await this.store.stat(key))) throw new NotFoundError(`page ${n} of "${item.id}" has no recognised text`, 'no_ocr');
-    return this.store.read(key);
+    return { item, alto: await this.store.read(key) };
   }
 
   /** Pages of an item that have OCR (for the manifest's annotation links). Not access-checked: metadata. */
@@ -195,11 +199,6 @@ export class Archive {
       if (!best || rank(d) > rank(best)) best = d;
     }
     return best!;
-  }
-
-  /** Whether the image's content is public (for Cache-Control: `private` otherwise). */
-  async imageIsPublic(imageId: string): Promise<boolean> {
-    return (await this.imageAccess(ANONYMOUS, imageId)).effect === 'allow';
   }
 
   // ---- search ----------------------------------------------------------------------------------------
@@ -288,23 +287,25 @@ export class Archive {
     await this.requireStaff(identity, c.library);
   }
 
-  /** Staff reads of a record as stored (the staff API's GET). */
-  async staffItem(identity: Identity, id: string): Promise<Item> {
-    const item = await this.catalogue.getItem(id).catch((err: unknown) => {
+  /**
+   * Staff reads of a record as stored (the staff API's GET): staff of its library. An unknown id is a
+   * 404 for staff only; others learn nothing from it (401/403, as for one that exists).
+   */
+  private async staffRecord<T>(identity: Identity, load: () => Promise<T>, libraryOf: (record: T) => string): Promise<T> {
+    const record = await load().catch((err: unknown) => {
       if (err instanceof NotFoundError) this.requireAnyStaff(identity);
       throw err;
     });
-    await this.requireStaff(identity, item.library);
-    return item;
+    await this.requireStaff(identity, libraryOf(record));
+    return record;
   }
 
-  async staffCollection(identity: Identity, id: string): Promise<Collection> {
-    const c = await this.catalogue.getCollection(id).catch((err: unknown) => {
-      if (err instanceof NotFoundError) this.requireAnyStaff(identity);
-      throw err;
-    });
-    await this.requireStaff(identity, c.library);
-    return c;
+  staffItem(identity: Identity, id: string): Promise<Item> {
+    return this.staffRecord(identity, () => this.catalogue.getItem(id), (i) => i.library);
+  }
+
+  staffCollection(identity: Identity, id: string): Promise<Collection> {
+    return this.staffRecord(identity, () => this.catalogue.getCollection(id), (c) => c.library);
   }
 
   async staffLibrary(identity: Identity, id: string): Promise<Library> {

@@ -96,7 +96,6 @@ async function userOf(ctx: Koa.Context, deps: IdentityDeps): Promise<User | null
   let sid = ctx.cookies.get(SESSION_COOKIE);
   if (!sid && (ctx.method === 'GET' || ctx.method === 'HEAD') && EMBED_PATHS.test(ctx.path)) {
     sid = ctx.cookies.get(EMBED_COOKIE);
-    if (sid) ctx.state.viaEmbedCookie = true;
   }
   if (!sid) return null;
   ctx.state.sessionId = sid;

@@ -254,29 +254,47 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     sent(ctx);
   });
 
-  // The link from the mail leads to a form that sets the password: whoever registered the address
-  // first (perhaps not its owner) loses the account to the owner who confirms it.
-  router.get('/account/verify', htmlErrors, accountsOn, (ctx) => {
-    ctx.state.route = 'account_verify_form';
-    const vi = lang(ctx) === 'vi';
-    page(
-      ctx,
-      vi ? 'Xác nhận thẻ thư viện' : 'Confirm your library card',
-      `<h1>${vi ? 'Xác nhận thẻ thư viện' : 'Confirm your library card'}</h1><form method="post" action="/account/verify"><input type="hidden" name="csrf" value="${esc(csrfToken(ctx))}"><input type="hidden" name="token" value="${esc(String(ctx.query.token ?? ''))}"><p><label>${vi ? 'Đặt mật khẩu (ít nhất 10 ký tự)' : 'Choose a password (10 characters or more)'} <input name="password" type="password" minlength="10" required autocomplete="new-password"></label></p><p><button>${vi ? 'Xác nhận' : 'Confirm'}</button></p></form>`,
-    );
-  });
+  /**
+   * A one-time link from a mail that leads to a form setting the password: confirming a new account
+   * (whoever registered the address first, perhaps not its owner, loses the account to the owner who
+   * confirms it) or resetting a forgotten password. Either way the address is then verified.
+   */
+  const passwordByLink = (
+    path: string,
+    route: string,
+    purpose: 'verify' | 'reset',
+    words: { title: [string, string]; label: [string, string]; button: [string, string]; invalid: string; done: [string, string] },
+  ) => {
+    router.get(path, htmlErrors, accountsOn, (ctx) => {
+      ctx.state.route = `${route}_form`;
+      const n = lang(ctx) === 'vi' ? 0 : 1;
+      page(
+        ctx,
+        words.title[n],
+        `<h1>${words.title[n]}</h1><form method="post" action="${path}"><input type="hidden" name="csrf" value="${esc(csrfToken(ctx))}"><input type="hidden" name="token" value="${esc(String(ctx.query.token ?? ''))}"><p><label>${words.label[n]} <input name="password" type="password" minlength="10" required autocomplete="new-password"></label></p><p><button>${words.button[n]}</button></p></form>`,
+      );
+    });
+    router.post(path, htmlErrors, accountsOn, form, async (ctx) => {
+      ctx.state.route = route;
+      checkCsrf(ctx);
+      limited(ctx);
+      const password = z.string().min(10).max(200).safeParse(field(ctx, 'password'));
+      if (!password.success) throw new BadRequestError('invalid_password', 'the password must be 10 to 200 characters');
+      const account = auth.accounts.consumeToken(field(ctx, 'token'), purpose);
+      if (!account) throw new BadRequestError('invalid_token', words.invalid);
+      await auth.accounts.setPassword(account.id, password.data);
+      auth.accounts.markVerified(account.id);
+      const n = lang(ctx) === 'vi' ? 0 : 1;
+      page(ctx, 'OK', `<p>${words.done[n]}</p><p><a href="/auth/login">${n === 0 ? 'Đăng nhập' : 'Sign in'}</a></p>`);
+    });
+  };
 
-  router.post('/account/verify', htmlErrors, accountsOn, form, async (ctx) => {
-    ctx.state.route = 'account_verify';
-    checkCsrf(ctx);
-    limited(ctx);
-    const password = z.string().min(10).max(200).safeParse(field(ctx, 'password'));
-    if (!password.success) throw new BadRequestError('invalid_password', 'the password must be 10 to 200 characters');
-    const account = auth.accounts.consumeToken(field(ctx, 'token'), 'verify');
-    if (!account) throw new BadRequestError('invalid_token', 'this link is not valid any more; register again or ask the library');
-    await auth.accounts.setPassword(account.id, password.data);
-    auth.accounts.markVerified(account.id);
-    page(ctx, 'OK', `<p>${lang(ctx) === 'vi' ? 'Đã xác nhận. Bạn có thể đăng nhập.' : 'Confirmed. You can sign in now.'}</p><p><a href="/auth/login">${lang(ctx) === 'vi' ? 'Đăng nhập' : 'Sign in'}</a></p>`);
+  passwordByLink('/account/verify', 'account_verify', 'verify', {
+    title: ['Xác nhận thẻ thư viện', 'Confirm your library card'],
+    label: ['Đặt mật khẩu (ít nhất 10 ký tự)', 'Choose a password (10 characters or more)'],
+    button: ['Xác nhận', 'Confirm'],
+    invalid: 'this link is not valid any more; register again or ask the library',
+    done: ['Đã xác nhận. Bạn có thể đăng nhập.', 'Confirmed. You can sign in now.'],
   });
 
   router.get('/account/reset', htmlErrors, accountsOn, (ctx) => {
@@ -298,27 +316,12 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     sent(ctx);
   });
 
-  router.get('/account/reset/confirm', htmlErrors, accountsOn, (ctx) => {
-    ctx.state.route = 'account_reset_confirm_form';
-    const vi = lang(ctx) === 'vi';
-    page(
-      ctx,
-      vi ? 'Mật khẩu mới' : 'New password',
-      `<form method="post" action="/account/reset/confirm"><input type="hidden" name="csrf" value="${esc(csrfToken(ctx))}"><input type="hidden" name="token" value="${esc(String(ctx.query.token ?? ''))}"><p><label>${vi ? 'Mật khẩu mới' : 'New password'} <input name="password" type="password" minlength="10" required autocomplete="new-password"></label></p><p><button>OK</button></p></form>`,
-    );
-  });
-
-  router.post('/account/reset/confirm', htmlErrors, accountsOn, form, async (ctx) => {
-    ctx.state.route = 'account_reset_confirm';
-    checkCsrf(ctx);
-    limited(ctx);
-    const password = z.string().min(10).max(200).safeParse(field(ctx, 'password'));
-    if (!password.success) throw new BadRequestError('invalid_password', 'the password must be 10 to 200 characters');
-    const account = auth.accounts.consumeToken(field(ctx, 'token'), 'reset');
-    if (!account) throw new BadRequestError('invalid_token', 'this link is not valid any more; ask for a new one');
-    await auth.accounts.setPassword(account.id, password.data);
-    auth.accounts.markVerified(account.id);
-    page(ctx, 'OK', `<p>${lang(ctx) === 'vi' ? 'Đã đổi mật khẩu.' : 'Password changed.'}</p><p><a href="/auth/login">${lang(ctx) === 'vi' ? 'Đăng nhập' : 'Sign in'}</a></p>`);
+  passwordByLink('/account/reset/confirm', 'account_reset_confirm', 'reset', {
+    title: ['Mật khẩu mới', 'New password'],
+    label: ['Mật khẩu mới', 'New password'],
+    button: ['OK', 'OK'],
+    invalid: 'this link is not valid any more; ask for a new one',
+    done: ['Đã đổi mật khẩu.', 'Password changed.'],
   });
 
   // ---- staff: roles of local accounts ------------------------------------------------------------------

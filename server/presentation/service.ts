@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type { Archive } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
-import type { EffectiveAccess } from '../catalogue/catalogue.js';
 import { canvasOf } from '../archive/service.js';
 import { collection, libraryCollection, topCollection } from './collections.js';
 import { ocrAnnotationPage, ocrHooks, type Granularity } from './ocr-annotations.js';
@@ -23,9 +22,6 @@ export interface Document {
   /** Everyone may be sent this (else Cache-Control must be private). */
   readonly isPublic: boolean;
 }
-
-/** Public with no embargo in force: what shared caches may keep. */
-const isOpen = (a: EffectiveAccess) => a.level === 'public' && (a.embargoUntil === null || a.embargoUntil <= new Date().toISOString().slice(0, 10));
 
 export type CollectionRef = { kind: 'top' } | { kind: 'library'; id: string } | { kind: 'collection'; id: string; page?: number };
 
@@ -45,7 +41,7 @@ export class PresentationService {
   /** The OCR of a page as an AnnotationPage. @throws NotFoundError (no item, page or OCR), Unauthorized/Forbidden */
   async ocrPage(identity: Identity, itemId: string, n: number, granularity: Granularity, base: string): Promise<Document> {
     const { item, page } = await this.archive.ocr(identity, itemId, n);
-    return document(ocrAnnotationPage(presentationUris(base), item, canvasOf(item, n), page, granularity), isOpen(item.access));
+    return document(ocrAnnotationPage(presentationUris(base), item, canvasOf(item, n), page, granularity), this.archive.openToAll(item.access));
   }
 
   /**
@@ -66,7 +62,7 @@ export class PresentationService {
       collection: await this.archive.collection(identity, item.collection),
       hooks: ocrHooks(await this.archive.pagesWithOcr(item)),
     });
-    const doc = document(version === 3 ? v3 : manifestToV2(v3, uris), isOpen(item.access));
+    const doc = document(version === 3 ? v3 : manifestToV2(v3, uris), this.archive.openToAll(item.access));
     if (this.manifests.size >= (this.opts.maxCached ?? 500)) this.manifests.delete(this.manifests.keys().next().value!);
     this.manifests.set(key, { stamp, doc });
     return doc;

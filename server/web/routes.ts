@@ -7,7 +7,6 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Archive } from '../archive/service.js';
 import { identityOf } from '../auth/identity.js';
-import { ANONYMOUS } from '../auth/policy.js';
 import { Id } from '../catalogue/schema.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { setAccessCaching, setValidators } from '../http/caching.js';
@@ -84,10 +83,9 @@ export function webRoutes(deps: WebDeps): Router {
     ctx.state.errorFormat = 'text';
     const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
     const { n } = parseOrThrow(z.object({ n: z.coerce.number().int().min(1) }), ctx.params, 'page');
-    const who = identityOf(ctx);
-    const alto = await deps.archive.alto(who, id, n);
+    const { item, alto } = await deps.archive.alto(identityOf(ctx), id, n);
     ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.set('Cache-Control', setAccessCaching(ctx, (await deps.archive.item(ANONYMOUS, id).catch(() => null))?.content.effect === 'allow', 'public, max-age=3600'));
+    ctx.set('Cache-Control', setAccessCaching(ctx, deps.archive.openToAll(item.access), 'public, max-age=3600'));
     ctx.type = 'application/xml; charset=utf-8';
     ctx.body = alto;
   });
@@ -98,8 +96,7 @@ export function webRoutes(deps: WebDeps): Router {
     // The PDF holds every page at print size: readers who get reduced images sign in for it.
     if (content.effect === 'reduced') throw new UnauthorizedError('sign in to download this document as a PDF');
     const file = await deps.archive.openStored(await deps.pdfs.get(item));
-    const isPublic = (await deps.archive.item(ANONYMOUS, item.id).catch(() => null))?.content.effect === 'allow';
-    if (setValidators(ctx, `"pdf-${item.id}-${item.version}"`, file.modified, setAccessCaching(ctx, isPublic, 'public, max-age=3600'))) {
+    if (setValidators(ctx, `"pdf-${item.id}-${item.version}"`, file.modified, setAccessCaching(ctx, deps.archive.openToAll(item.access), 'public, max-age=3600'))) {
       ctx.status = 304;
       return;
     }

@@ -25,7 +25,7 @@ describe('sign-in and tokens against an attacker', function () {
     const dir = await tempDir();
     const file = path.join(dir, 'page.jpg');
     await sharp({ create: { width: 800, height: 600, channels: 3, background: '#336699' } }).jpeg().toFile(file);
-    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
     await put('/api/collections/kho', { library: 'tinh', label: { vi: 'Kho' } });
     for (const [id, accessLevel] of [['dang-ky', 'registered'], ['noi-bo', 'staff']] as const) {
@@ -241,7 +241,7 @@ describe('granting roles over the staff API', function () {
   const password = 'mot-mat-khau-dai';
   before(async () => {
     srv = await startTestServer();
-    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
     const a = srv.deps.auth.accounts;
     await a.upsert('doc@example.org', 'Bạn đọc', password, ['reader'], null);
@@ -277,7 +277,7 @@ describe('sessions refresh against the provider and re-read roles', function () 
     srv = await startTestServer({ access: { unattachedImages: 'staff' } });
     const file = path.join(await tempDir(), 'page.jpg');
     await sharp({ create: { width: 600, height: 400, channels: 3, background: '#556677' } }).jpeg().toFile(file);
-    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
     await put('/api/collections/kho', { library: 'tinh', label: { vi: 'Kho' } });
     await srv.add(file, 'nc-p1');

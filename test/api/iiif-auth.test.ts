@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'mocha';
 import { assert } from 'chai';
 import sharp from 'sharp';
 import { BrowserSession } from '../helpers/browser-session.js';
-import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const VIEWER = 'https://viewer.example.org';
 
@@ -31,7 +31,7 @@ describe('IIIF Authorization 1.0 and 2.0', function () {
       .composite([{ input: { create: { width: 1500, height: 2000, channels: 3, background: '#000000' } }, left: 0, top: 0 }])
       .png()
       .toFile(file);
-    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
     await put('/api/collections/kho', { library: 'tinh', label: { vi: 'Kho' } });
     for (const [id, accessLevel] of [['thu-nho', 'public-reduced'], ['the', 'registered'], ['phong-doc', 'reading-room']] as const) {

@@ -115,10 +115,7 @@ suite(title, function () {
     const dir = await tempDir();
     const file = path.join(dir, 'page.jpg');
     await sharp({ create: { width: 800, height: 600, channels: 3, background: '#6b4f2a' } }).jpeg().toFile(file);
-    const put = async (p: string, body: unknown) => {
-      const res = await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } });
-      assert.strictEqual(res.status, 200, `${p}: ${await res.text()}`);
-    };
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put(`/api/libraries/${library}`, { name: { vi: 'Thư viện của thủ thư' } });
     await put('/api/libraries/kc-khac', { name: { vi: 'Thư viện khác' } });
     await put('/api/collections/kc-kho', { library, label: { vi: 'Kho' } });

@@ -15,19 +15,13 @@
  */
 import { execFile } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'mocha';
 import { assert } from 'chai';
-import pino from 'pino';
 import sharp from 'sharp';
-import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
-import { addImage } from '../../server/ingest/pyramid.js';
 import { track } from '../helpers/fixtures.js';
-import { STAFF, TEST_STAFF_KEY, tempDir } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 
@@ -128,60 +122,24 @@ async function curlFrom(ns: Netns, from: string, url: string, headers: Record<st
   return { status: Number(m[1]), from: m[2]!, setCookies };
 }
 
-interface NsServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-/**
- * A real server as test/helpers/server.ts starts one, but listening on `host` (the veth's host end)
- * only, with one reading-room item whose only canvas is `image`.
- */
-async function startServer(host: string, image: string, overrides: Record<string, unknown>): Promise<NsServer> {
-  const root = await tempDir('vankho-netns-');
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      storage: { root },
-      server: { host, port: 0, trustProxy: [] },
-      demo: { enabled: false },
-      api: { staffKey: TEST_STAFF_KEY },
-      ...overrides,
-    },
-  });
-  const deps: AppDeps = await buildDeps(config, pino({ level: 'silent' }));
-  const server: Server = createApp(deps).listen(0, host);
-  let untrack = () => {};
-  const close = async () => {
-    untrack();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    deps.close();
-    await rm(root, { recursive: true, force: true });
-  };
-  untrack = track(`test server on ${host} over ${root}`, close);
+/** A test server listening on `host` (the veth's host end) only, with one reading-room item whose only canvas is `image`. */
+async function startServer(host: string, image: string, overrides: Record<string, unknown>): Promise<TestServer> {
+  const srv = await startTestServer({ server: { host, port: 0, trustProxy: [] }, ...overrides });
   try {
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-    await deps.auth.start(url, url);
-    await addImage(deps.store, image, { id: IMAGE }, pyramidOptions(config));
-    const put = async (p: string, body: unknown) => {
-      // From this host to the veth's host end: the staff key, not the address, makes these writes.
-      const res = await fetch(url + p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } });
-      assert.strictEqual(res.status, 200, `${p}: ${await res.text()}`);
-    };
-    await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
-    await put('/api/collections/han-nom', { library: 'tinh', label: { vi: 'Hán Nôm' } });
-    await put(`/api/items/${ITEM}`, {
+    await srv.add(image, IMAGE);
+    // From this host to the veth's host end: the staff key, not the address, makes these writes.
+    await srv.put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
+    await srv.put('/api/collections/han-nom', { library: 'tinh', label: { vi: 'Hán Nôm' } });
+    await srv.put(`/api/items/${ITEM}`, {
       collection: 'han-nom',
       kind: 'manuscript',
       accessLevel: 'reading-room',
       description: { title: { vi: 'Sách phòng đọc' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/InC/1.0/' },
       canvases: [{ image: IMAGE }],
     });
-    return { url, close };
+    return srv;
   } catch (err) {
-    await close();
+    await srv.close();
     throw err;
   }
 }
@@ -196,9 +154,9 @@ function cookieAttributes(setCookies: string[], name: string): string[] {
 describe('reading room and trusted proxies, from a client on another host (network namespace)', function () {
   let ns: Netns | undefined;
   /** trustProxy [], readingRoom [ns.a/32]. */
-  let direct: NsServer | undefined;
+  let direct: TestServer | undefined;
   /** trustProxy [ns.a], readingRoom [10.99.0.5/32]. */
-  let proxied: NsServer | undefined;
+  let proxied: TestServer | undefined;
   let dir: string | undefined;
 
   before(async function () {

@@ -14,7 +14,7 @@ import { assert } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { launchChromium } from '../helpers/browser.js';
-import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -75,7 +75,7 @@ describe('restricted books in the reading room (Mirador 4, IIIF Auth 1.0, Chromi
     srv = await startTestServer({ access: { unattachedImages: 'staff', reducedMaxPx: 600, embedOrigins: [partnerUrl] } });
     const file = path.join(await tempDir(), 'page.png');
     await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#c08040' } }).png().toFile(file);
-    const put = async (p: string, body: unknown) => assert.strictEqual((await srv.get(p, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } })).status, 200, p);
+    const put = (p: string, body: unknown) => srv.put(p, body);
     await put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
     await put('/api/collections/kho', { library: 'tinh', label: { vi: 'Kho' } });
     for (const [id, accessLevel] of [['the-doc', 'registered'], ['ban-thu-nho', 'public-reduced']] as const) {

@@ -22,6 +22,8 @@ export interface TestServer {
   /** Local path of the pyramid an image's record points to now (its current version). */
   pyramid(id: string): Promise<string>;
   get(pathname: string, init?: RequestInit): Promise<Response>;
+  /** PUTs a JSON record with the staff key (the tests' catalogue writes); asserts 200. */
+  put(pathname: string, body: unknown): Promise<void>;
   /**
    * A bare HTTP GET with exactly these headers. fetch() adds `Cache-Control: no-cache` to conditional
    * requests, which rightly forbids a 304; a browser revalidating its cache does not.
@@ -56,10 +58,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
   });
   const deps = await buildDeps(config, pino({ level: 'silent' }));
-  const server: Server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await deps.auth.start(url, url);
+  // On 127.0.0.1 unless `server.host` is overridden (a veth address, for clients in a namespace).
+  const host = config.server.host;
+  const server: Server = createApp(deps).listen(0, host);
+  let untrack = () => {};
   const close = async () => {
     untrack();
     server.closeAllConnections();
@@ -68,7 +70,16 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     await rm(root, { recursive: true, force: true });
   };
   // Closed by the root hooks if the test file does not (test/helpers/root-hooks.ts).
-  const untrack = track(`test server ${url} on ${root}`, close);
+  untrack = track(`test server on ${host} over ${root}`, close);
+  let url: string;
+  try {
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    await deps.auth.start(url, url);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   return {
     url,
     root,
@@ -80,11 +91,15 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       return deps.store.localPath(pyramidKey(record));
     },
     get: (pathname, init) => fetch(url + pathname, { redirect: 'manual', ...init }),
+    put: async (pathname, body) => {
+      const res = await fetch(url + pathname, { method: 'PUT', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...STAFF } });
+      if (res.status !== 200) throw new Error(`PUT ${pathname}: ${res.status} ${await res.text()}`);
+    },
     raw: (pathname, headers = {}) =>
       new Promise((resolve, reject) => {
         // Options, not a URL: the path goes out verbatim (a URL object would resolve %2e%2e).
         http
-          .get({ host: '127.0.0.1', port: new URL(url).port, path: pathname, headers }, (res) => {
+          .get({ host, port: new URL(url).port, path: pathname, headers }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
