@@ -64,7 +64,7 @@ export function layout(opts: { lang: Lang; title: string; body: string; path: st
   table.meta th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; color: #5a1e14; }
   .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; }
   textarea { width: 100%; font-family: monospace; }
-  .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; font-size: 3rem; background: #eee; }
+  .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; text-align: center; padding: 1rem; box-sizing: border-box; background: #eee; color: #5a1e14; border: 2px dashed #c9b99a; }
   .notice { background: #fff4d6; border: 1px solid #e3c66b; padding: .5rem; }
   header form { display: inline; } header button { background: none; border: 0; color: #fff; font: inherit; cursor: pointer; text-decoration: underline; }
 </style>

@@ -14,7 +14,7 @@ const PAGE_SIZE = 24;
 function card(i: SummaryView, uris: PresentationUris, lang: Lang): string {
   const picture =
     i.content === 'deny'
-      ? `<div class="locked" role="img" aria-label="${esc(t('locked', lang))}">🔒</div>`
+      ? `<div class="locked">${esc(t('locked', lang))}</div>`
       : `<img loading="lazy" alt="" src="${esc(thumbnailUrl(uris, i.firstImage, i.firstImageSize))}">`;
   return `<li class="card"><a href="/items/${esc(i.id)}?lang=${lang}">
 ${picture}
