@@ -28,7 +28,7 @@ import { ItemPdfs } from './presentation/pdf.js';
 import { presentationRoutes } from './presentation/routes.js';
 import { PresentationService } from './presentation/service.js';
 import { readImageRecord } from './storage/layout.js';
-import { openDatabase } from './storage/sqlite.js';
+import { openDatabase, type Db } from './storage/sqlite.js';
 import { INGEST_MIGRATIONS, JobStore } from './ingest/jobs.js';
 import { ClamAvScanner } from './ingest/malware.js';
 import { TesseractOcr } from './ingest/ocr.js';
@@ -37,6 +37,7 @@ import { ingestRoutes } from './ingest/routes.js';
 import { IngestRunner } from './ingest/runner.js';
 import type { SearchIndex } from './search/index.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
+import { searchRoutes } from './search/routes.js';
 import { webRoutes } from './web/routes.js';
 import { errorHandler } from './http/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -83,6 +84,22 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.log.level, base: { app: 'vankho' } });
 }
 
+/**
+ * The search backend from configuration: Elasticsearch when `search.elasticsearch.url` is set (its
+ * client is loaded only then), else the embedded FTS5 index in the catalogue database. `needsRebuild`
+ * says whether the index is new or of an older format (then the caller fills it).
+ */
+export async function createSearchIndex(config: Config, db: Db): Promise<{ index: SearchIndex; needsRebuild: () => Promise<boolean> }> {
+  const es = config.search.elasticsearch;
+  if (es.url) {
+    const { ElasticsearchIndex } = await import('./search/elasticsearch/index.js');
+    const index = ElasticsearchIndex.fromConfig(es);
+    return { index, needsRebuild: async () => Boolean(await index.ensureIndex()) };
+  }
+  const index = new SqliteSearchIndex(db);
+  return { index, needsRebuild: async () => index.needsRebuild() };
+}
+
 /** The storage backend from configuration (local disk is the only one so far). */
 export function createStore(config: Config): LocalBlobStore {
   return new LocalBlobStore(config.storage.root);
@@ -100,8 +117,14 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     const r = await readImageRecord(store, id);
     return r && { width: r.width, height: r.height };
   });
-  const index = new SqliteSearchIndex(db);
+  const { index, needsRebuild } = await createSearchIndex(config, db);
   const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
+  if (await needsRebuild()) {
+    // A new index, or one whose format changed: filled from the catalogue and stored OCR before we serve.
+    const started = Date.now();
+    const counts = await archive.indexer.rebuild();
+    logger.info({ ...counts, ms: Date.now() - started }, 'search index rebuilt');
+  }
   const source = new PyramidImageSource(store);
   const images = new ImageService(source, cache, {
     limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },
@@ -204,6 +227,7 @@ export function createApp(deps: AppDeps): Koa {
     auths.router,
     presentationRoutes(deps.presentation, { cacheControl: config.cache.cacheControl, baseUrl }),
     catalogueRoutes(archive, { maxBodyBytes: config.api.maxBodyBytes }),
+    searchRoutes(archive, { baseUrl }),
     ingestRoutes({ store: deps.store, jobs: deps.jobs, runner: deps.runner, archive, maxUploadBytes: config.ingest.maxUploadBytes }),
     webRoutes({ archive, pdfs: deps.pdfs, viewerDist: path.join(projectRoot, 'viewer', 'dist'), baseUrl }),
   ];

@@ -114,6 +114,24 @@ export const ConfigSchema = z
         from: z.string().min(3),
       }),
     }),
+    search: z.object({
+      /**
+       * Elasticsearch instead of the embedded index (SQLite FTS5) when `url` is set. Clusters 8.x and
+       * 9.x (the 8.19 client sends ES 9 its compatibility header).
+       */
+      elasticsearch: z.object({
+        url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+        /** Alias that searches read; each rebuild writes `<index>-<timestamp>` and moves the alias to it. */
+        index: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, 'must be a lower-case Elasticsearch index name'),
+        /** Basic authentication, or an API key (base64 id:key); empty: none. */
+        username: z.string(),
+        password: z.string(),
+        apiKey: z.string(),
+        /** PEM file of the CA that signed the cluster's certificate; empty: the system's. */
+        caFile: z.string(),
+        requestTimeoutMs: z.number().int().min(100).max(600_000),
+      }),
+    }),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }),
     demo: z.object({ enabled: z.boolean() }),
   })

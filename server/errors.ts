@@ -85,6 +85,13 @@ export class ConflictError extends AppError {
 }
 
 /** A bad configuration value: stops start-up with a message naming the key. Never reaches HTTP. */
+/** 503: a service we depend on (the Elasticsearch cluster) cannot answer now; the request was fine. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string, readonly retryAfter = 30) {
+    super(503, 'service_unavailable', message);
+  }
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -12,6 +12,8 @@ export async function startServer(config: Config): Promise<{ server: Server; url
   const deps = await buildDeps(config);
   if (config.demo.enabled) {
     const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger);
+    // The demo writes the catalogue directly: its records (and any OCR) go into the search index here.
+    for (const id of items) await deps.archive.indexer.item(id, { pages: true });
     deps.logger.info({ items }, 'demo collection ready');
   }
   // Jobs a crash or a kill left unfinished go on.

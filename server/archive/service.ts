@@ -15,7 +15,11 @@ import type { Collection, Library } from '../catalogue/schema.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ocrKeys, type OcrPage } from '../storage/layout.js';
-import type { SearchHit, SearchIndex } from '../search/index.js';
+import { ACCESS_LEVELS } from '../auth/policy.js';
+import type { AccessScope, Facet, FacetCount, PageDoc, SearchFilters, SearchIndex, SearchSort, TermCount } from '../search/index.js';
+import { Indexer } from '../search/indexer.js';
+import { snippet, type Snippet } from '../search/match.js';
+import type { ParsedQuery } from '../search/query.js';
 
 export interface ArchiveOptions {
   /** Long side allowed to anonymous readers of `public-reduced` items. */
@@ -39,18 +43,50 @@ export interface SummaryView extends ItemSummary {
   readonly content: Content;
 }
 
+export interface CatalogueSearch {
+  readonly query: ParsedQuery;
+  readonly filters: SearchFilters;
+  readonly sort: SearchSort;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ResultItem {
+  readonly summary: SummaryView;
+  readonly recordMatched: boolean;
+  /** Pages whose text matches (of those the reader may read). */
+  readonly pageHits: number;
+  /** Best matching pages with a highlighted snippet each. */
+  readonly pages: readonly { readonly canvas: number; readonly snippet: Snippet }[];
+}
+
+export interface CatalogueResults {
+  readonly total: number;
+  readonly items: readonly ResultItem[];
+  /** Counts over every matching item the reader may see (not just this page), most frequent first. */
+  readonly facets: Partial<Record<Facet, readonly FacetCount[]>>;
+  readonly years: { readonly min: number; readonly max: number } | null;
+}
+
+/** Snippets shown per result item. */
+const SNIPPET_PAGES = 3;
+
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 
 export class Archive {
   private libraryParents: Map<string, string | null> | null = null;
+  /** Keeps the search index in step with the writes made here. */
+  readonly indexer: Indexer;
 
   constructor(
     private readonly catalogue: Catalogue,
     private readonly store: BlobStore,
     private readonly index: SearchIndex,
     private readonly opts: ArchiveOptions,
-  ) {}
+  ) {
+    this.indexer = new Indexer(catalogue, store, index);
+  }
 
   // ---- the policy, asked ---------------------------------------------------------------------------
 
@@ -203,19 +239,67 @@ export class Archive {
 
   // ---- search ----------------------------------------------------------------------------------------
 
-  /** Full-text hits the reader may read; hits in items they may not read are dropped, snippets and all. */
-  async search(identity: Identity, query: string, opts: { itemId?: string; limit?: number } = {}): Promise<SearchHit[]> {
-    const hits = await this.index.search(query, opts);
-    const readable = new Map<string, boolean>();
-    const out: SearchHit[] = [];
-    for (const h of hits) {
-      if (!readable.has(h.itemId)) {
-        const item = await this.catalogue.getItem(h.itemId).catch(() => null);
-        readable.set(h.itemId, !!item && this.decide(identity, await this.resource(item.access, item.library), 'read').effect !== 'deny');
-      }
-      if (readable.get(h.itemId)) out.push(h);
+  /**
+   * What a reader may find, as the search backends apply it: the policy's answer for each level (no
+   * library in the chain, so no staff rights), plus the libraries whose staff the reader is.
+   */
+  searchScope(identity: Identity): AccessScope {
+    const levels = (action: Action) => ACCESS_LEVELS.filter((level) => this.decide(identity, { level, embargoUntil: null, libraries: [] }, action).effect !== 'deny');
+    const u = identity.user;
+    return {
+      discover: levels('discover'),
+      read: levels('read'),
+      staffOf: u?.roles.includes('admin') ? 'all' : u?.roles.includes('librarian') && u.library ? [u.library] : [],
+      today: (this.opts.today ?? todayUtc)(),
+    };
+  }
+
+  /**
+   * The catalogue and the page text: items the reader may discover whose record matches, or whose
+   * pages they may read match; facets and counts over those alone, before paging.
+   */
+  async search(identity: Identity, req: CatalogueSearch): Promise<CatalogueResults> {
+    const found = await this.index.search({ ...req, facets: true, pagesPerItem: SNIPPET_PAGES, scope: this.searchScope(identity) });
+    const ids = found.items.map((i) => i.itemId);
+    const listed = ids.length > 0 ? await this.catalogue.listItems({ collection: null, offset: 0, limit: ids.length, staffScope: 'all', ids }) : { items: [] };
+    const byId = new Map(listed.items.map((s) => [s.id, s]));
+    const items: ResultItem[] = [];
+    for (const m of found.items) {
+      const s = byId.get(m.itemId);
+      // Indexed but gone from the catalogue (deleted by another process before the index caught up).
+      if (!s) continue;
+      const content = this.decide(identity, await this.resource(s.access, s.library), 'read').effect;
+      items.push({
+        summary: { ...s, content },
+        recordMatched: m.recordMatched,
+        pageHits: content === 'deny' ? 0 : m.pageHits,
+        pages: content === 'deny' ? [] : m.pages.map((p) => ({ canvas: p.canvas, snippet: snippet(p.text, req.query) })),
+      });
     }
-    return out;
+    return { total: found.total, items, facets: found.facets, years: found.years };
+  }
+
+  /** Pages of one item whose text matches (IIIF Content Search). @throws as readableItem */
+  async searchInItem(identity: Identity, itemId: string, query: ParsedQuery, limit: number): Promise<{ item: Item; pages: PageDoc[] }> {
+    const { item } = await this.readableItem(identity, itemId);
+    return { item, pages: await this.index.searchItem(itemId, query, limit) };
+  }
+
+  /** Words of an item's text starting with a folded prefix (Content Search autocomplete). @throws as readableItem */
+  async suggestInItem(identity: Identity, itemId: string, prefix: string, limit: number): Promise<{ item: Item; terms: TermCount[] }> {
+    const { item } = await this.readableItem(identity, itemId);
+    return { item, terms: await this.index.suggest(itemId, prefix, limit) };
+  }
+
+  /** The recognised text of every page of an item, for the item page's full-text view. @throws as readableItem */
+  async itemText(identity: Identity, itemId: string): Promise<{ item: Item; pages: { canvas: number; text: string }[] }> {
+    const { item } = await this.readableItem(identity, itemId);
+    const pages: { canvas: number; text: string }[] = [];
+    for (const c of item.canvases) {
+      const p = await this.index.getPage(item.id, c.position);
+      if (p) pages.push({ canvas: c.position, text: p.text });
+    }
+    return { item, pages };
   }
 
   // ---- writes (staff) --------------------------------------------------------------------------------
@@ -247,6 +331,7 @@ export class Archive {
     }
     const lib = await this.catalogue.putLibrary(input);
     this.libraryParents = null;
+    if (existing) await this.indexer.libraryChanged(lib.id);
     return lib;
   }
 
@@ -255,7 +340,9 @@ export class Archive {
     if (existing) await this.requireStaff(identity, existing.library);
     if (typeof input.library === 'string') await this.requireStaff(identity, input.library);
     else this.requireAnyStaff(identity);
-    return this.catalogue.putCollection(input);
+    const saved = await this.catalogue.putCollection(input);
+    if (existing) await this.indexer.collectionChanged(saved.id);
+    return saved;
   }
 
   async putItem(identity: Identity, input: Record<string, unknown>): Promise<Item> {
@@ -273,7 +360,16 @@ export class Archive {
         }
       }
     }
-    return this.catalogue.putItem(input);
+    const saved = await this.catalogue.putItem(input);
+    await this.indexer.item(saved.id, { pages: true });
+    return saved;
+  }
+
+  /** Removes an item from the catalogue and the search index (its images and OCR stay stored). */
+  async deleteItem(identity: Identity, id: string): Promise<void> {
+    const item = await this.staffItem(identity, id);
+    await this.catalogue.deleteItem(item.id);
+    await this.indexer.remove(item.id);
   }
 
   /** Staff of the library that holds the collection. @throws BadRequest-free: an unknown collection is a 404 */

@@ -49,6 +49,7 @@ export interface ItemSummary {
   readonly collection: string;
   readonly library: string;
   readonly title: Description['title'];
+  readonly date: Description['date'] | null;
   readonly kind: string;
   readonly access: EffectiveAccess;
   readonly firstImage: string;
@@ -75,6 +76,8 @@ export interface ItemQuery {
   readonly offset: number;
   readonly limit: number;
   readonly staffScope: StaffScope;
+  /** Only these items (search results); order is the caller's. */
+  readonly ids?: readonly string[];
 }
 
 /** Looks up the size of a stored image; null when there is none. */
@@ -100,6 +103,8 @@ export interface Catalogue {
   /** Child collections of a library's top level (`parent` null) or of a collection. */
   listCollections(library: string, parent: string | null, staffScope: StaffScope): Promise<(Collection & { readonly access: EffectiveAccess })[]>;
   listItems(query: ItemQuery): Promise<Page<ItemSummary>>;
+  /** Removes an item and its pages (not their images). @throws NotFoundError */
+  deleteItem(id: string): Promise<void>;
   /** Effective access and library of each item showing this image: one cheap query per image request. */
   accessOfImage(imageId: string): Promise<{ readonly item: string; readonly library: string; readonly access: EffectiveAccess }[]>;
   /** Latest change anywhere: for collection ETags. */

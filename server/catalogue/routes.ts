@@ -1,6 +1,7 @@
 /**
  * Staff API for the catalogue: PUT creates or replaces a library, collection or item (JSON body,
- * validated; 400 names the bad field), GET reads it back as stored. Staff of the record's library only
+ * validated; 400 names the bad field), GET reads it back as stored, DELETE removes an item (from the
+ * catalogue and the search index; its images stay stored). Staff of the record's library only
  * (a signed-in librarian or administrator, or the staff key): the archive service asks the policy.
  * Cross-site writes are refused before anything else (`http/same-origin.ts`).
  */
@@ -38,6 +39,12 @@ export function catalogueRoutes(archive: Archive, opts: { maxBodyBytes: number }
   put('/libraries/:id', 'api_library_put', (who, r) => archive.putLibrary(who, r));
   put('/collections/:id', 'api_collection_put', (who, r) => archive.putCollection(who, r));
   put('/items/:id', 'api_item_put', (who, r) => archive.putItem(who, r));
+
+  router.delete('/items/:id', staff, async (ctx) => {
+    ctx.state.route = 'api_item_delete';
+    await archive.deleteItem(identityOf(ctx), parseOrThrow(Id, ctx.params.id, 'identifier'));
+    ctx.status = 204;
+  });
 
   router.get('/libraries/:id', staff, async (ctx) => {
     ctx.state.route = 'api_library_get';

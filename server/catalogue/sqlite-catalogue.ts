@@ -328,6 +328,12 @@ export class SqliteCatalogue implements Catalogue {
     return { version: r.version, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } };
   }
 
+  async deleteItem(id: string): Promise<void> {
+    const gone = this.stmt('DELETE FROM items WHERE id = ?').run(id).changes;
+    if (gone === 0) throw new NotFoundError(`no item "${id}"`, 'unknown_item');
+    this.writes += 1;
+  }
+
   async getItemVersion(id: string): Promise<number> {
     const version = this.stmt('SELECT version FROM items WHERE id = ?').pluck().get(id) as number | undefined;
     if (version === undefined) throw new NotFoundError(`no item "${id}"`, 'unknown_item');
@@ -350,9 +356,11 @@ export class SqliteCatalogue implements Catalogue {
 
   async listItems(q: ItemQuery): Promise<Page<ItemSummary>> {
     const scope = scopeSql(q.staffScope, 'i', 'c.library_id');
-    const where = `WHERE ${scope.sql}${q.collection === null ? '' : ' AND i.collection_id = @collection'}`;
+    const ids = q.ids ?? [];
+    const idParams = Object.fromEntries(ids.map((id, n) => [`id${n}`, id]));
+    const where = `WHERE ${scope.sql}${q.collection === null ? '' : ' AND i.collection_id = @collection'}${q.ids ? ` AND i.id IN (${ids.map((_, n) => `@id${n}`).join(', ') || "''"})` : ''}`;
     const from = 'FROM items i JOIN collections c ON c.id = i.collection_id';
-    const params = { collection: q.collection, ...scope.params };
+    const params = { collection: q.collection, ...scope.params, ...idParams };
     const total = (this.stmt(`SELECT count(*) ${from} ${where}`).pluck().get(params) as number) ?? 0;
     const rows = this
       .stmt(
@@ -385,6 +393,7 @@ export class SqliteCatalogue implements Catalogue {
         library: r.library_id,
         kind: r.kind,
         title: (JSON.parse(r.description) as Description).title,
+        date: (JSON.parse(r.description) as Description).date ?? null,
         access: { level: r.effective_level, embargoUntil: r.effective_embargo },
         firstImage: r.first_image,
         firstImageSize: { width: r.first_width, height: r.first_height },

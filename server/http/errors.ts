@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { AppError, MethodNotAllowedError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { AppError, MethodNotAllowedError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -36,7 +36,7 @@ export function errorHandler(logger: Logger): Koa.Middleware {
         ({ status, code, publicMessage: message } = err);
         if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow);
         if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', err.challenge);
-        if (err instanceof TooManyRequestsError) ctx.set('Retry-After', String(err.retryAfter));
+        if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) ctx.set('Retry-After', String(err.retryAfter));
       } else if (isClientError(err)) {
         // Errors from Koa and its middleware that carry a 4xx status (body too large, malformed JSON…).
         status = err.status!;

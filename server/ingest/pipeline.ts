@@ -17,11 +17,12 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { ItemSchema } from '../catalogue/schema.js';
 import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { SearchIndex } from '../search/index.js';
+import { Indexer } from '../search/indexer.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { sha256File } from '../storage/hash.js';
 import { itemKeys, ocrKeys, readImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
-import { parseAlto, pageText, type OcrPage } from './alto.js';
+import { parseAlto } from './alto.js';
 import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
 import type { JobStore, PageStage } from './jobs.js';
 import type { MalwareScanner } from './malware.js';
@@ -82,7 +83,11 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 export class IngestPipeline {
   readonly events = new EventEmitter<{ progress: [ProgressEvent] }>();
 
-  constructor(private readonly deps: IngestDeps) {}
+  private readonly indexer: Indexer;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.indexer = new Indexer(deps.catalogue, deps.store, deps.index);
+  }
 
   /** Runs (or resumes) a job to its end. Returns false when another live process holds it. */
   async run(jobId: string): Promise<boolean> {
@@ -178,14 +183,9 @@ export class IngestPipeline {
       jobs.setItem(jobId, item.position, 'failed', 'no page could be used: ' + pages.map((p) => p.message).join('; '));
       return;
     }
-    // Index, then the catalogue row last: the item appears only when all of it is there.
-    for (const [i, p] of accepted.entries()) {
-      const imageId = `${item.itemId}-p${p.position}`;
-      const ocr = JSON.parse((await store.read(ocrKeys(imageId).lines)).toString()) as OcrPage;
-      await this.deps.index.putPage({ itemId: item.itemId, canvas: i + 1, imageId, text: pageText(ocr), language: ocr.language });
-    }
-    await this.deps.index.trimItem(item.itemId, accepted.length);
+    // The catalogue row, then the index from it (pages from the stored OCR, then the record).
     await catalogue.putItem({ ...record, canvases: accepted.map((p, i) => ({ image: `${item.itemId}-p${p.position}`, label: `Trang ${i + 1}` })) });
+    await this.indexer.item(item.itemId, { pages: true });
     for (const p of accepted) jobs.setPage(jobId, item.position, p.position, 'indexed');
     jobs.rememberSource(sourceSha, item.itemId, jobId);
     const rejected = pages.length - accepted.length;

@@ -11,7 +11,6 @@ import { assert } from 'chai';
 import sharp from 'sharp';
 import type Koa from 'koa';
 import { createApp } from '../../server/app.js';
-import { ANONYMOUS, type Identity } from '../../server/auth/policy.js';
 import { ocrKeys } from '../../server/storage/layout.js';
 import { BrowserSession, type Hop } from '../helpers/browser-session.js';
 import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -105,6 +104,8 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /items/:id/canvas/:n/alto.xml': 'content: text (matrix: ALTO)',
   'GET /items/:id/pdf': 'content: PDF (matrix: pdf)',
   'GET /viewer': 'open: the reader shell, no data',
+  'GET /api/search': 'listing + content: text (matrix: search)',
+  'DELETE /api/items/:id': 'staff write (matrix: writes)',
   'GET /viewer/assets/:file': 'open: the reader’s code',
 };
 
@@ -130,6 +131,10 @@ describe('access rights: every way to a page obeys one decision', function () {
       await srv.add(file, imageId(level));
       const access =
         level === 'embargoed' ? { embargoUntil: '2999-01-01' } : level === 'embargo-over' ? { embargoUntil: '2001-01-01' } : { accessLevel: level };
+      // OCR first, as ingest stores it: the item's write indexes its pages.
+      const page = { width: 1600, height: 1200, language: 'vi', lines: [{ x: 100, y: 500, w: 900, h: 200, text: `chữ ${level}`, words: [{ x: 100, y: 500, w: 900, h: 200, text: `chữ ${level}`, confidence: 0.9 }] }] };
+      await srv.deps.store.put(ocrKeys(imageId(level)).lines, JSON.stringify(page));
+      await srv.deps.store.put(ocrKeys(imageId(level)).alto, `<alto><String CONTENT="chữ ${level}"/></alto>`);
       await put(`/api/items/${itemId(level)}`, {
         collection: 'han-nom',
         kind: 'manuscript',
@@ -137,9 +142,6 @@ describe('access rights: every way to a page obeys one decision', function () {
         description: { title: { vi: `Sách ${level}` }, summary: { vi: `Tóm tắt bí mật ${level}` }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/InC/1.0/' },
         canvases: [{ image: imageId(level) }],
       });
-      const page = { width: 1600, height: 1200, language: 'vi', lines: [{ x: 100, y: 500, w: 900, h: 200, text: `chữ ${level}`, words: [{ x: 100, y: 500, w: 900, h: 200, text: `chữ ${level}`, confidence: 0.9 }] }] };
-      await srv.deps.store.put(ocrKeys(imageId(level)).lines, JSON.stringify(page));
-      await srv.deps.store.put(ocrKeys(imageId(level)).alto, `<alto><String CONTENT="chữ ${level}"/></alto>`);
     }
     const accounts = srv.deps.auth.accounts;
     const password = 'mot-mat-khau-dai';
@@ -282,25 +284,30 @@ describe('access rights: every way to a page obeys one decision', function () {
     }
   });
 
-  it('full-text search (the service layer; its routes come with the search work) drops hits, snippets and all, in items the reader may not read', async function () {
-    const identities: Record<Who, Identity> = {
-      anonymous: ANONYMOUS,
-      readingRoom: { user: null, inReadingRoom: true },
-      reader: { user: { id: 'r', name: 'r', roles: ['reader'], library: null }, inReadingRoom: false },
-      researcher: { user: { id: 's', name: 's', roles: ['researcher'], library: null }, inReadingRoom: false },
-      librarianOwn: { user: { id: 'l1', name: 'l1', roles: ['librarian'], library: 'huyen' }, inReadingRoom: false },
-      librarianAbove: { user: { id: 'l2', name: 'l2', roles: ['librarian'], library: 'tinh' }, inReadingRoom: false },
-      librarianOther: { user: { id: 'l3', name: 'l3', roles: ['librarian'], library: 'khac' }, inReadingRoom: false },
-      admin: { user: { id: 'a', name: 'a', roles: ['admin'], library: null }, inReadingRoom: false },
+  it('search (GET /api/search): records for whoever may discover them, page text, snippets and counts for whoever may read', async function () {
+    const search = async (who: Who, q: string) => {
+      const res = await get(who, `/api/search?q=${encodeURIComponent(q)}&size=50`);
+      assert.strictEqual(res.status, 200, `${who}: ${q}`);
+      return JSON.parse(res.body) as { total: number; items: { id: string; pageHits: number; snippets: { text: string }[] }[]; facets: { kind: { value: string; count: number; label: { vi: string; en: string } }[] } };
     };
-    for (const level of LEVELS) {
-      await srv.deps.index.putPage({ itemId: itemId(level), canvas: 1, imageId: imageId(level), text: `mật thư ${level.replace(/-/g, ' ')}`, language: 'vi' });
-    }
     for (const who of WHO) {
-      const hits = await srv.deps.archive.search(identities[who], 'mật thư', { limit: 50 });
-      const found = hits.map((h) => h.itemId).sort();
-      const expected = LEVELS.filter((l) => ['A', 'R'].includes(String(outcomeOf(l, who)))).map(itemId).sort();
-      assert.deepEqual(found, expected, `${who}: hits`);
+      const discoverable = LEVELS.filter((l) => outcomeOf(l, who) !== 404).map(itemId).sort();
+      const readable = LEVELS.filter((l) => ['A', 'R'].includes(String(outcomeOf(l, who)))).map(itemId).sort();
+      // Titles ("Sách …") are public records for every level but staff.
+      const byTitle = await search(who, 'sach');
+      assert.deepEqual(byTitle.items.map((i) => i.id).sort(), discoverable, `${who}: records found by title`);
+      assert.strictEqual(byTitle.total, discoverable.length, `${who}: total`);
+      assert.deepEqual(byTitle.facets.kind, [{ value: 'manuscript', count: discoverable.length, label: { vi: 'Sách chép tay', en: 'Manuscript' } }], `${who}: facet counts`);
+      // Page text ("chữ …", typed without diacritics) only where the reader may read the content.
+      const byText = await search(who, 'chu');
+      assert.deepEqual(byText.items.map((i) => i.id).sort(), readable, `${who}: items found by their page text`);
+      for (const i of byText.items) {
+        assert.strictEqual(i.pageHits, 1, `${who}: ${i.id} page hits`);
+        assert.match(i.snippets[0]!.text, /^chữ /, `${who}: ${i.id} snippet`);
+      }
+      // A word only the closed items' text has: no count, no snippet, nothing.
+      const secret = await search(who, 'chu staff');
+      assert.deepEqual(secret.items.map((i) => i.id), readable.includes(itemId('staff')) ? [itemId('staff')] : [], `${who}: staff-only text`);
     }
   });
 

@@ -101,7 +101,13 @@ describe('ingest', () => {
       const han = (await srv.deps.index.getPage('thien-tu-van', 1))!;
       assert.match(han.text, /天地玄黃/);
       assert.strictEqual(han.language, 'lzh');
-      assert.deepEqual((await srv.deps.index.search('công cuộc')).map((h) => [h.itemId, h.canvas]), [['dia-chi-so-hoa', 1]]);
+      // Found by its page text, typed without diacritics, as a phrase: the item, page 1, highlighted.
+      const found = (await (await fetch(`${srv.url}/api/search?q=${encodeURIComponent('"cong cuoc"')}`)).json()) as {
+        items: { id: string; pageHits: number; snippets: { canvas: number; text: string; highlights: [number, number][] }[] }[];
+      };
+      assert.deepEqual(found.items.map((i) => [i.id, i.pageHits, i.snippets.map((s) => s.canvas)]), [['dia-chi-so-hoa', 1, [1]]]);
+      const s = found.items[0]!.snippets[0]!;
+      assert.deepEqual(s.highlights.map(([a, b]) => s.text.slice(a, b)), ['công cuộc']);
     });
 
     it('links ALTO and line/word annotations from every canvas, all valid Presentation 3', async () => {

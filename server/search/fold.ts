@@ -1,0 +1,84 @@
+/**
+ * Text as both search backends see it: Vietnamese folded in the application (FTS5's `remove_diacritics`
+ * keeps `đ`, and Elasticsearch's analysers differ), and Han/Nôm split into one token per code point
+ * (never per UTF-16 unit: Nôm lives in CJK Extension B and later, outside the BMP).
+ *
+ * A token has two forms: `exact` (NFC, lower case: diacritics kept) and `folded` (no marks, đ → d).
+ * Both backends index both and rank exact matches above folded ones.
+ */
+
+export interface Token {
+  /** NFC, lower case. */
+  readonly exact: string;
+  /** Without diacritics, `đ` → `d`, lower case. */
+  readonly folded: string;
+  /** One Han (Hán or Nôm) code point. */
+  readonly han: boolean;
+  /** UTF-16 offsets in the NFC text the token was read from. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const HAN = /\p{Script=Han}/u;
+/** Letters, digits and marks make words; anything else separates them. */
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+/** NFD, strip combining marks, đ/Đ → d, lower case (the folded form of any text). */
+export function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .normalize('NFC');
+}
+
+export function isHan(char: string): boolean {
+  return HAN.test(char);
+}
+
+/**
+ * The tokens of a text (expected NFC: callers normalise once). A run of letters is one token; each Han
+ * code point is a token of its own. A word broken by a hyphen at the end of a line (`thư-\nviện`,
+ * `digi-\ntisation`) is read as one word, so a phrase still matches across the break.
+ */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let start = -1;
+  let word = '';
+  const flush = (end: number) => {
+    if (start >= 0 && word) {
+      const exact = word.toLowerCase();
+      tokens.push({ exact, folded: fold(exact), han: false, start, end });
+    }
+    start = -1;
+    word = '';
+  };
+  let i = 0;
+  while (i < text.length) {
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    const at = i;
+    i += ch.length;
+    if (isHan(ch)) {
+      flush(at);
+      tokens.push({ exact: ch, folded: ch, han: true, start: at, end: i });
+    } else if (WORD_CHAR.test(ch)) {
+      if (start < 0) start = at;
+      word += ch;
+    } else {
+      // A hyphen at a line end before a lower-case letter: the word goes on after the break.
+      const broken = ch === '-' && word ? LINE_BREAK_HYPHEN.exec(text.slice(at, at + 16)) : null;
+      if (broken) i = at + broken[0].length;
+      else flush(at);
+    }
+  }
+  flush(i);
+  return tokens;
+}
+
+const LINE_BREAK_HYPHEN = /^-[ \t]*\r?\n[ \t]*(?=\p{Ll})/u;
+
+/** Tokens as an indexable string of one form: tokens separated by spaces (FTS5 and ES read the same). */
+export function indexForm(tokens: readonly Token[], form: 'exact' | 'folded'): string {
+  return tokens.map((t) => t[form]).join(' ');
+}

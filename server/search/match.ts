@@ -1,0 +1,98 @@
+/**
+ * Where a parsed query occurs in a text, found the same way for both backends: the backends say which
+ * records and pages match; this finds the words, for highlighted snippets, IIIF Content Search boxes and
+ * autocomplete. Matching is on folded tokens; an occurrence whose every token also matches in its exact
+ * form (diacritics as typed) is marked `exact` and ranks first.
+ */
+import { tokenize, type Token } from './fold.js';
+import type { ParsedQuery } from './query.js';
+
+export interface Occurrence {
+  /** Token positions [from, to). */
+  readonly from: number;
+  readonly to: number;
+  readonly exact: boolean;
+}
+
+/** Occurrences of any clause of the query among the tokens, in text order, not overlapping. */
+export function occurrences(tokens: readonly Token[], q: ParsedQuery): Occurrence[] {
+  const found: Occurrence[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    let best: Occurrence | null = null;
+    for (const c of q.clauses) {
+      const n = c.tokens.length;
+      if (i + n > tokens.length || (best && best.to - best.from >= n)) continue;
+      let ok = true;
+      let exact = true;
+      for (let k = 0; k < n && ok; k++) {
+        ok = tokens[i + k]!.folded === c.tokens[k]!.folded;
+        exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
+      }
+      if (ok) best = { from: i, to: i + n, exact };
+    }
+    if (best) {
+      found.push(best);
+      i = best.to - 1;
+    }
+  }
+  return found;
+}
+
+/** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */
+export function matchesAll(tokens: readonly Token[], q: ParsedQuery): boolean {
+  return q.clauses.every((c) => occurrences(tokens, { text: '', clauses: [c] }).length > 0);
+}
+
+export interface Snippet {
+  /** A window of the text around the first hits, with `…` where it was cut. */
+  readonly text: string;
+  /** UTF-16 offsets [start, end) of the hits in `text`. */
+  readonly highlights: readonly (readonly [number, number])[];
+}
+
+/**
+ * A snippet of about `width` characters around the first occurrence (the start of the text when the
+ * query does not occur), with every occurrence inside it highlighted. Line breaks become spaces.
+ */
+export function snippet(fullText: string, q: ParsedQuery, width = 160): Snippet {
+  const text = fullText.normalize('NFC');
+  const tokens = tokenize(text);
+  const occ = occurrences(tokens, q).sort((a, b) => Number(b.exact) - Number(a.exact) || a.from - b.from);
+  const first = occ[0];
+  const hitStart = first ? tokens[first.from]!.start : 0;
+  let from = Math.max(0, hitStart - Math.floor(width / 3));
+  // Start at a word boundary.
+  if (from > 0) {
+    const space = text.lastIndexOf(' ', from);
+    from = space >= 0 && hitStart - space < width / 2 ? space + 1 : from;
+  }
+  let to = Math.min(text.length, from + width);
+  if (to < text.length) {
+    const space = text.indexOf(' ', to);
+    to = space >= 0 && space - to < 20 ? space : to;
+  }
+  // Never cut a surrogate pair.
+  if (from > 0 && /[\uDC00-\uDFFF]/.test(text[from]!)) from--;
+  if (to < text.length && /[\uDC00-\uDFFF]/.test(text[to]!)) to++;
+  const lead = from > 0 ? '…' : '';
+  const body = text.slice(from, to).replace(/\s/g, ' '); // one for one: offsets stay
+  const highlights: [number, number][] = [];
+  const shift = lead.length - from;
+  for (const o of occ.sort((a, b) => a.from - b.from)) {
+    const s = tokens[o.from]!.start;
+    const e = tokens[o.to - 1]!.end;
+    if (s >= from && e <= to) highlights.push([s + shift, e + shift]);
+  }
+  return { text: lead + body + (to < text.length ? '…' : ''), highlights };
+}
+
+/** A snippet as HTML: escaped text, hits in <mark>. */
+export function snippetHtml(s: Snippet, escape: (t: string) => string): string {
+  let out = '';
+  let at = 0;
+  for (const [a, b] of s.highlights) {
+    out += escape(s.text.slice(at, a)) + '<mark>' + escape(s.text.slice(a, b)) + '</mark>';
+    at = b;
+  }
+  return out + escape(s.text.slice(at));
+}
