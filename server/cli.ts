@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * vankho serve | image add | image rebuild | ingest | user add|role|list | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
+ * vankho serve | image add | image rebuild | ingest | reindex | user add|role|list | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -233,6 +233,26 @@ user
     const deps = await buildDeps(cfg, createLogger({ ...cfg, log: { level: 'warn' } }));
     try {
       for (const a of deps.auth.accounts.list()) console.log(`${a.email}\t${a.name}\t${a.roles.join(',')}\t${a.library ?? ''}\t${a.emailVerified ? 'verified' : 'unverified'}`);
+    } finally {
+      deps.close();
+    }
+  });
+
+program
+  .command('reindex')
+  .description('rebuild the search index (embedded, or Elasticsearch when search.elasticsearch.url is set) from the catalogue and the stored OCR; searches keep answering from the old index until the new one is complete')
+  .action(async () => {
+    const cfg = config({ log: { level: 'warn' } });
+    const deps = await buildDeps(cfg);
+    try {
+      const started = Date.now();
+      let progress: ReturnType<typeof rebuildProgress> | null = null;
+      const counts = await deps.archive.indexer.rebuild((done, total, id) => {
+        progress ??= rebuildProgress(total, Boolean(process.stdout.isTTY), 'Tài liệu / items');
+        progress.done(id, 'indexed');
+      });
+      (progress as ReturnType<typeof rebuildProgress> | null)?.stop();
+      console.log(`search index rebuilt: ${counts.records} item(s), ${counts.pages} page(s) with text, ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       deps.close();
     }

@@ -35,13 +35,13 @@ export function showProgress(pipeline: IngestPipeline, totals: { items: number; 
   };
 }
 
-/** Progress of `vankho image rebuild`: one bar on a terminal, a line per image otherwise. */
-export function rebuildProgress(total: number, tty: boolean): { done(id: string, what: string): void; stop(): void } {
+/** Progress of `vankho image rebuild` (and `reindex`): one bar on a terminal, a line per image otherwise. */
+export function rebuildProgress(total: number, tty: boolean, name = 'Ảnh / images'): { done(id: string, what: string): void; stop(): void } {
   if (!tty) {
     let n = 0;
     return { done: (id, what) => console.log(`${++n}/${total} ${id}: ${what}`), stop: () => undefined };
   }
-  const bar = new cliProgress.SingleBar({ format: 'Ảnh / images [{bar}] {value}/{total} {id}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: `${name} [{bar}] {value}/{total} {id}`, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(total, 0, { id: '' });
   return { done: (id) => bar.increment(1, { id }), stop: () => bar.stop() };
 }

@@ -128,13 +128,13 @@ export class Indexer {
     }
   }
 
-  /** Rebuilds the whole index from the catalogue and stored OCR; `progress(done, total)` after each item. */
-  async rebuild(progress?: (done: number, total: number) => void): Promise<{ records: number; pages: number }> {
+  /** Rebuilds the whole index from the catalogue and stored OCR; `progress(done, total, id)` after each item. */
+  async rebuild(progress?: (done: number, total: number, itemId: string) => void): Promise<{ records: number; pages: number }> {
     const ids = await this.itemIds();
     await this.index.rebuild(async (sink) => {
       for (const [n, id] of ids.entries()) {
         await this.write(await this.catalogue.getItem(id), sink, true);
-        progress?.(n + 1, ids.length);
+        progress?.(n + 1, ids.length, id);
       }
     });
     return this.index.stats();
