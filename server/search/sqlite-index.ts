@@ -11,6 +11,7 @@
  * Reads run as one synchronous block per call (better-sqlite3), so the per-query temporary table of
  * matching items is never seen by another query.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
 import { indexForm, tokenize } from './fold.js';
@@ -23,8 +24,9 @@ const FTS = "content='', contentless_delete=1, tokenize='unicode61 remove_diacri
 const RECORD_FIELDS = ['title', 'subjects', 'description', 'other'] as const;
 /** bm25 weights per column (exact, folded) of each record field: title > subjects/description > other. */
 const RECORD_WEIGHTS = [10, 6, 4, 2.5, 3, 2, 1.5, 1];
-/** A page-text match counts for less than any record field. */
-const PAGE_WEIGHT = 0.3;
+/** Pages per item a page rowid has room for (no << PAGE_BITS | canvas). */
+const PAGE_BITS = 20;
+const MAX_CANVAS = (1 << PAGE_BITS) - 1;
 
 export const SEARCH_MIGRATIONS: readonly Migration[] = [
   {
@@ -45,6 +47,9 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
       DROP TABLE IF EXISTS page_text_fts; DROP TABLE IF EXISTS page_text;
       CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       INSERT INTO search_meta (key, value) VALUES ('rebuild', 'needed');
+      -- A number per item, kept for good: records have it as rowid, pages as the high bits of theirs
+      -- (no << 20 | canvas), so a page's item needs no join and an item's pages are one rowid range.
+      CREATE TABLE search_item (no INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE);
       CREATE TABLE search_record (
         rid INTEGER PRIMARY KEY,
         item_id TEXT NOT NULL UNIQUE,
@@ -68,7 +73,8 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
         image_id TEXT NOT NULL,
         language TEXT NOT NULL,
         text TEXT NOT NULL,
-        lines TEXT NOT NULL,
+        -- Lines with word boxes as deflated JSON: a fifth of the size; read for Content Search only.
+        lines_z BLOB NOT NULL,
         UNIQUE (item_id, canvas)
       );
       CREATE VIRTUAL TABLE search_page_fts USING fts5(x, f, ${FTS});
@@ -94,19 +100,20 @@ function ftsExpression(q: ParsedQuery, fields: readonly string[]): string {
 }
 
 interface HitRow {
-  rid: number;
   item_id: string;
   record_matched: number;
   page_hits: number;
+  no: number;
 }
 
 export class SqliteSearchIndex implements SearchIndex {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit (rid INTEGER PRIMARY KEY, item_id TEXT, record_matched INTEGER, page_hits INTEGER, score REAL)');
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit_page (item_id TEXT, pid INTEGER, s REAL)');
-    db.exec('CREATE INDEX IF NOT EXISTS temp.search_hit_page_item ON search_hit_page (item_id, s)');
+    // Per query (reads run synchronously, one at a time): matching items, and their page-hit counts.
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit (no INTEGER PRIMARY KEY, record_matched INTEGER, page_hits INTEGER, score REAL)');
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit_record (no INTEGER PRIMARY KEY, s REAL)');
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit_pages (no INTEGER PRIMARY KEY, n INTEGER, nx INTEGER)');
   }
 
   private stmt(sql: string): Statement {
@@ -120,6 +127,15 @@ export class SqliteSearchIndex implements SearchIndex {
     return !!this.stmt("SELECT 1 FROM search_meta WHERE key = 'rebuild'").get();
   }
 
+  private itemNo(itemId: string): number {
+    const found = this.stmt('SELECT no FROM search_item WHERE item_id = ?').pluck().get(itemId) as number | undefined;
+    return found ?? Number(this.stmt('INSERT INTO search_item (item_id) VALUES (?)').run(itemId).lastInsertRowid);
+  }
+
+  private knownNo(itemId: string): number | null {
+    return (this.stmt('SELECT no FROM search_item WHERE item_id = ?').pluck().get(itemId) as number | undefined) ?? null;
+  }
+
   // ---- writes ------------------------------------------------------------------------------------------
 
   async putRecord(doc: RecordDoc): Promise<void> {
@@ -128,19 +144,18 @@ export class SqliteSearchIndex implements SearchIndex {
 
   private writeRecord(doc: RecordDoc): void {
     this.db.transaction(() => {
-      const old = this.stmt('SELECT rid FROM search_record WHERE item_id = ?').get(doc.itemId) as { rid: number } | undefined;
-      if (old) this.deleteRecord(old.rid);
-      const rid = Number(
-        this.stmt('INSERT INTO search_record (item_id, library, level, embargo_until, date_from, date_to, sort_title, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-          doc.itemId,
-          doc.library,
-          doc.access.level,
-          doc.access.embargoUntil,
-          doc.dateFrom,
-          doc.dateTo ?? doc.dateFrom,
-          doc.sortTitle,
-          JSON.stringify(doc),
-        ).lastInsertRowid,
+      const rid = this.itemNo(doc.itemId);
+      this.deleteRecord(rid);
+      this.stmt('INSERT INTO search_record (rid, item_id, library, level, embargo_until, date_from, date_to, sort_title, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        rid,
+        doc.itemId,
+        doc.library,
+        doc.access.level,
+        doc.access.embargoUntil,
+        doc.dateFrom,
+        doc.dateTo ?? doc.dateFrom,
+        doc.sortTitle,
+        JSON.stringify(doc),
       );
       const values: [string, string][] = [
         ['library', doc.library],
@@ -164,17 +179,17 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   private deleteRecord(rid: number): void {
+    if (this.stmt('DELETE FROM search_record WHERE rid = ?').run(rid).changes === 0) return;
     this.stmt('DELETE FROM search_record_fts WHERE rowid = ?').run(rid);
     this.stmt('DELETE FROM search_value WHERE rid = ?').run(rid);
-    this.stmt('DELETE FROM search_record WHERE rid = ?').run(rid);
   }
 
   /** The words of an item's pages, counted (autocomplete). */
   private recountTerms(itemId: string): void {
     this.stmt('DELETE FROM search_term WHERE item_id = ?').run(itemId);
     const counts = new Map<string, { folded: string; n: number }>();
-    for (const { text } of this.stmt('SELECT text FROM search_page WHERE item_id = ?').all(itemId) as { text: string }[]) {
-      for (const t of tokenize(text.normalize('NFC'))) {
+    for (const text of this.stmt('SELECT text FROM search_page WHERE item_id = ?').pluck().all(itemId) as string[]) {
+      for (const t of tokenize(text)) {
         const c = counts.get(t.exact);
         if (c) c.n++;
         else counts.set(t.exact, { folded: t.folded, n: 1 });
@@ -185,69 +200,55 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async putPage(p: PageDoc): Promise<void> {
+    if (p.canvas > MAX_CANVAS) throw new Error(`page ${p.canvas}: the embedded index holds at most ${MAX_CANVAS} pages per item`);
     const text = p.text.normalize('NFC');
     const tokens = tokenize(text);
     this.db.transaction(() => {
-      const old = this.stmt('SELECT pid FROM search_page WHERE item_id = ? AND canvas = ?').get(p.itemId, p.canvas) as { pid: number } | undefined;
-      let pid: number;
-      if (old) {
-        pid = old.pid;
-        this.stmt('UPDATE search_page SET image_id = ?, language = ?, text = ?, lines = ? WHERE pid = ?').run(p.imageId, p.language, text, JSON.stringify(p.lines), pid);
-        this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
-      } else {
-        pid = Number(
-          this.stmt('INSERT INTO search_page (item_id, canvas, image_id, language, text, lines) VALUES (?, ?, ?, ?, ?, ?)').run(p.itemId, p.canvas, p.imageId, p.language, text, JSON.stringify(p.lines))
-            .lastInsertRowid,
-        );
-      }
+      const pid = this.itemNo(p.itemId) * 2 ** PAGE_BITS + p.canvas;
+      if (this.stmt('DELETE FROM search_page WHERE pid = ?').run(pid).changes > 0) this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
+      this.stmt('INSERT INTO search_page (pid, item_id, canvas, image_id, language, text, lines_z) VALUES (?, ?, ?, ?, ?, ?, ?)').run(pid, p.itemId, p.canvas, p.imageId, p.language, text, pack(p.lines));
       this.stmt('INSERT INTO search_page_fts (rowid, x, f) VALUES (?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'));
-      this.markDirty(p.itemId);
+      this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(p.itemId);
     })();
   }
 
-  private markDirty(itemId: string): void {
-    this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(itemId);
+  /** Pages of an item from canvas `after + 1` on. */
+  private dropPages(itemId: string, after: number): number {
+    const no = this.knownNo(itemId);
+    if (no === null) return 0;
+    const lo = no * 2 ** PAGE_BITS + after + 1;
+    const hi = no * 2 ** PAGE_BITS + MAX_CANVAS;
+    for (const pid of this.stmt('SELECT pid FROM search_page WHERE pid BETWEEN ? AND ?').pluck().all(lo, hi) as number[]) {
+      this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
+    }
+    return this.stmt('DELETE FROM search_page WHERE pid BETWEEN ? AND ?').run(lo, hi).changes;
   }
 
   async trimItem(itemId: string, pages: number): Promise<void> {
     this.db.transaction(() => {
-      const gone = this.stmt('SELECT pid FROM search_page WHERE item_id = ? AND canvas > ?').pluck().all(itemId, pages) as number[];
-      for (const pid of gone) this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
-      this.stmt('DELETE FROM search_page WHERE item_id = ? AND canvas > ?').run(itemId, pages);
-      if (gone.length > 0) this.markDirty(itemId);
+      if (this.dropPages(itemId, pages) > 0) this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(itemId);
     })();
   }
 
   async removeItem(itemId: string): Promise<void> {
     this.db.transaction(() => {
-      this.trimSync(itemId);
-      const old = this.stmt('SELECT rid FROM search_record WHERE item_id = ?').get(itemId) as { rid: number } | undefined;
-      if (old) this.deleteRecord(old.rid);
+      this.dropPages(itemId, 0);
+      const no = this.knownNo(itemId);
+      if (no !== null) this.deleteRecord(no);
       this.stmt('DELETE FROM search_term WHERE item_id = ?').run(itemId);
       this.stmt('DELETE FROM search_dirty WHERE item_id = ?').run(itemId);
     })();
   }
 
-  private trimSync(itemId: string): void {
-    const gone = this.stmt('SELECT pid FROM search_page WHERE item_id = ?').pluck().all(itemId) as number[];
-    for (const pid of gone) this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
-    this.stmt('DELETE FROM search_page WHERE item_id = ?').run(itemId);
-  }
-
   async rebuild(fill: (sink: IndexSink) => Promise<void>): Promise<void> {
-    // Writes go to the live tables inside one transaction: readers (other connections, WAL) see the old
-    // index until the commit, and a throw rolls everything back. Async fill inside a transaction is safe
-    // here because this connection serves nothing else while it runs (the CLI's reindex) — the server
-    // rebuilds only before it listens.
+    // Writes go to the live tables inside one transaction: readers on other connections (WAL) see the
+    // old index until the commit, and a throw rolls everything back. Writers wait (ingest, edits in
+    // another process) until it is done. The fill is async but this connection serves nothing else
+    // meanwhile: the CLI's reindex, or the server before it listens.
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const t of ['search_record_fts', 'search_page_fts']) this.db.exec(`DELETE FROM ${t}`);
-      for (const t of ['search_record', 'search_value', 'search_page', 'search_term', 'search_dirty']) this.db.exec(`DELETE FROM ${t}`);
-      const sink: IndexSink = {
-        putRecord: async (doc) => this.writeRecord(doc),
-        putPage: async (doc) => this.putPage(doc),
-      };
-      await fill(sink);
+      for (const t of ['search_record_fts', 'search_page_fts', 'search_record', 'search_value', 'search_page', 'search_term', 'search_dirty']) this.db.exec(`DELETE FROM ${t}`);
+      await fill({ putRecord: async (doc) => this.writeRecord(doc), putPage: (doc) => this.putPage(doc) });
       this.stmt("DELETE FROM search_meta WHERE key = 'rebuild'").run();
       this.db.exec('COMMIT');
     } catch (err) {
@@ -258,38 +259,40 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async stats(): Promise<{ records: number; pages: number }> {
     return {
-      records: (this.stmt('SELECT count(*) FROM search_record').pluck().get() as number) ?? 0,
-      pages: (this.stmt('SELECT count(*) FROM search_page').pluck().get() as number) ?? 0,
+      records: this.stmt('SELECT count(*) FROM search_record').pluck().get() as number,
+      pages: this.stmt('SELECT count(*) FROM search_page').pluck().get() as number,
     };
   }
 
   // ---- reads -------------------------------------------------------------------------------------------
 
   async getPage(itemId: string, canvas: number): Promise<PageDoc | null> {
-    const row = this.stmt('SELECT item_id, canvas, image_id, language, text, lines FROM search_page WHERE item_id = ? AND canvas = ?').get(itemId, canvas) as
-      | PageRow
-      | undefined;
+    const row = this.stmt('SELECT item_id, canvas, image_id, language, text, lines_z FROM search_page WHERE item_id = ? AND canvas = ?').get(itemId, canvas) as PageRow | undefined;
     return row ? pageDoc(row) : null;
   }
 
+  /** Rowids of an item's matching pages: a range seek in the page index, never a walk of every match. */
+  private pagesOf(no: number, match: string, order: 'rank' | 'rowid', limit: number): number[] {
+    return this.stmt(`SELECT rowid FROM search_page_fts WHERE search_page_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY ${order} LIMIT ?`)
+      .pluck()
+      .all(match, no * 2 ** PAGE_BITS, no * 2 ** PAGE_BITS + MAX_CANVAS, limit) as number[];
+  }
+
   async searchItem(itemId: string, query: ParsedQuery, limit: number): Promise<PageDoc[]> {
-    if (query.clauses.length === 0) return [];
-    // The item's pages are a rowid range of the page index (mostly one run): FTS5 seeks to it instead of
-    // walking every page of the collection that matches.
-    const range = this.stmt('SELECT min(pid) AS lo, max(pid) AS hi FROM search_page WHERE item_id = ?').get(itemId) as { lo: number | null; hi: number | null };
-    if (range.lo === null) return [];
-    const rows = this.stmt(
-      `SELECT p.item_id, p.canvas, p.image_id, p.language, p.text, p.lines FROM search_page_fts f JOIN search_page p ON p.pid = f.rowid
-       WHERE search_page_fts MATCH ? AND f.rowid BETWEEN ? AND ? AND p.item_id = ? ORDER BY p.canvas LIMIT ?`,
-    ).all(ftsExpression(query, ['']), range.lo, range.hi, itemId, limit) as PageRow[];
-    return rows.map(pageDoc);
+    const no = this.knownNo(itemId);
+    if (query.clauses.length === 0 || no === null) return [];
+    const get = this.stmt('SELECT item_id, canvas, image_id, language, text, lines_z FROM search_page WHERE pid = ?');
+    return this.pagesOf(no, ftsExpression(query, ['']), 'rowid', limit).map((pid) => pageDoc(get.get(pid) as PageRow));
   }
 
   async suggest(itemId: string, prefix: string, limit: number): Promise<TermCount[]> {
     if (!prefix) return [];
-    return this.stmt(
-      `SELECT term, sum(n) AS count FROM search_term WHERE item_id = ? AND folded >= ? AND folded < ? GROUP BY term ORDER BY count DESC, term LIMIT ?`,
-    ).all(itemId, prefix, `${prefix}\uffff`, limit) as TermCount[];
+    return this.stmt(`SELECT term, sum(n) AS count FROM search_term WHERE item_id = ? AND folded >= ? AND folded < ? GROUP BY term ORDER BY count DESC, term LIMIT ?`).all(
+      itemId,
+      prefix,
+      `${prefix}\uffff`,
+      limit,
+    ) as TermCount[];
   }
 
   async search(req: SearchRequest): Promise<SearchResponse> {
@@ -298,73 +301,73 @@ export class SqliteSearchIndex implements SearchIndex {
     const readable = accessSql('read', req.scope, p, 'r');
     const filters = filterSql(req.filters, p, 'r');
     const empty = req.query.clauses.length === 0;
-    this.stmt('DELETE FROM search_hit').run();
-    this.stmt('DELETE FROM search_hit_page').run();
+    for (const t of ['search_hit', 'search_hit_record', 'search_hit_pages']) this.stmt(`DELETE FROM ${t}`).run();
     if (empty) {
-      this.db.prepare(`INSERT INTO search_hit SELECT r.rid, r.item_id, 0, 0, 0 FROM search_record r WHERE ${discover} AND ${filters}`).run(p);
+      this.db.prepare(`INSERT INTO search_hit SELECT r.rid, 0, 0, 0 FROM search_record r WHERE ${discover} AND ${filters}`).run(p);
     } else {
-      p.rq = ftsExpression(req.query, RECORD_FIELDS);
-      p.pq = ftsExpression(req.query, ['']);
-      // Matching pages of readable items, then items: those whose record matched or with matching pages.
-      this.db
-        .prepare(
-          `INSERT INTO search_hit_page SELECT p.item_id, f.rowid, f.s FROM
-             (SELECT rowid, bm25(search_page_fts, 1, 0.5) AS s FROM search_page_fts WHERE search_page_fts MATCH @pq) f
-             JOIN search_page p ON p.pid = f.rowid JOIN search_record r ON r.item_id = p.item_id
-           WHERE ${readable} AND ${discover} AND ${filters}`,
-        )
-        .run(p);
+      // Records: bm25 with field weights. Pages: only counted per item (an item's number is the high bits
+      // of its pages' rowids), folded and exact, without scoring every page of a common word.
+      this.stmt(`INSERT INTO search_hit_record SELECT rowid, bm25(search_record_fts, ${RECORD_WEIGHTS.join(', ')}) FROM search_record_fts WHERE search_record_fts MATCH ?`).run(
+        ftsExpression(req.query, RECORD_FIELDS),
+      );
+      this.stmt(
+        `INSERT INTO search_hit_pages SELECT f.no, f.n, coalesce(x.n, 0) FROM
+           (SELECT rowid >> ${PAGE_BITS} AS no, count(*) AS n FROM search_page_fts WHERE search_page_fts MATCH ? GROUP BY 1) f
+           LEFT JOIN (SELECT rowid >> ${PAGE_BITS} AS no, count(*) AS n FROM search_page_fts WHERE search_page_fts MATCH ? GROUP BY 1) x ON x.no = f.no`,
+      ).run(ftsExpression(req.query, ['']), exactExpression(req.query));
+      // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
+      // then items found by their pages alone, by how many pages match, exact forms counting double.
       this.db
         .prepare(
           `INSERT INTO search_hit
-           SELECT r.rid, r.item_id, rec.s IS NOT NULL, coalesce(pg.n, 0), coalesce(rec.s, 0) + ${PAGE_WEIGHT} * coalesce(pg.s, 0)
-           FROM (SELECT rowid AS rid, bm25(search_record_fts, ${RECORD_WEIGHTS.join(', ')}) AS s FROM search_record_fts WHERE search_record_fts MATCH @rq) rec
-             JOIN search_record r ON r.rid = rec.rid
-             LEFT JOIN (SELECT item_id, count(*) AS n, min(s) AS s FROM search_hit_page GROUP BY item_id) pg ON pg.item_id = r.item_id
-           WHERE ${discover} AND ${filters}
-           UNION ALL
-           SELECT r.rid, r.item_id, 0, pg.n, ${PAGE_WEIGHT} * pg.s
-           FROM (SELECT item_id, count(*) AS n, min(s) AS s FROM search_hit_page GROUP BY item_id) pg JOIN search_record r ON r.item_id = pg.item_id
-           WHERE r.rid NOT IN (SELECT rowid FROM search_record_fts WHERE search_record_fts MATCH @rq)`,
+           SELECT r.rid, h.s IS NOT NULL, CASE WHEN ${readable} THEN coalesce(pg.n, 0) ELSE 0 END,
+                  CASE WHEN h.s IS NOT NULL THEN h.s ELSE -(pg.n + 2 * pg.nx) END
+           FROM (SELECT no FROM search_hit_record UNION SELECT no FROM search_hit_pages) m
+             JOIN search_record r ON r.rid = m.no
+             LEFT JOIN search_hit_record h ON h.no = m.no
+             LEFT JOIN search_hit_pages pg ON pg.no = m.no
+           WHERE ${discover} AND ${filters} AND (h.s IS NOT NULL OR ${readable})`,
         )
         .run(p);
     }
     const total = this.stmt('SELECT count(*) FROM search_hit').pluck().get() as number;
     const order = {
-      relevance: empty ? 'r.sort_title, r.item_id' : 'h.score, r.sort_title, r.item_id',
+      relevance: empty ? 'r.sort_title, r.item_id' : 'h.record_matched DESC, h.score, r.sort_title, r.item_id',
       date: 'r.date_from IS NULL, r.date_from, r.sort_title, r.item_id',
       'date-desc': 'r.date_to IS NULL, r.date_to DESC, r.sort_title, r.item_id',
       title: 'r.sort_title, r.item_id',
     }[req.sort];
-    const rows = this.db
-      .prepare(`SELECT h.rid, h.item_id, h.record_matched, h.page_hits FROM search_hit h JOIN search_record r ON r.rid = h.rid ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(req.limit, req.offset) as HitRow[];
-    const pagesOf = this.stmt(
-      `SELECT p.canvas, p.text FROM search_hit_page h JOIN search_page p ON p.pid = h.pid WHERE h.item_id = ? ORDER BY h.s, p.canvas LIMIT ?`,
-    );
+    const rows = this.stmt(`SELECT h.no, r.item_id, h.record_matched, h.page_hits FROM search_hit h JOIN search_record r ON r.rid = h.no ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+      req.limit,
+      req.offset,
+    ) as HitRow[];
+    const pageText = this.stmt('SELECT canvas, text FROM search_page WHERE pid = ?');
+    const match = empty ? '' : ftsExpression(req.query, ['']);
     const items = rows.map((r) => ({
       itemId: r.item_id,
       recordMatched: r.record_matched === 1,
       pageHits: r.page_hits,
-      pages: req.pagesPerItem > 0 && r.page_hits > 0 ? (pagesOf.all(r.item_id, req.pagesPerItem) as { canvas: number; text: string }[]) : [],
+      pages: req.pagesPerItem > 0 && r.page_hits > 0 ? this.pagesOf(r.no, match, 'rank', req.pagesPerItem).map((pid) => pageText.get(pid) as { canvas: number; text: string }) : [],
     }));
     const facets: Partial<Record<Facet, FacetCount[]>> = {};
     let years: SearchResponse['years'] = null;
     if (req.facets) {
       for (const f of FACETS) facets[f] = [];
       const counts = this.stmt(
-        `SELECT v.facet, v.value, count(*) AS count FROM search_hit h JOIN search_value v ON v.rid = h.rid
-         WHERE v.facet IN ('library', 'collection', 'kind', 'language', 'script', 'hasText') GROUP BY v.facet, v.value ORDER BY count DESC, v.value`,
+        `SELECT v.facet, v.value, count(*) AS count FROM search_hit h JOIN search_value v ON v.rid = h.no
+         WHERE v.facet IN (${FACETS.map((f) => `'${f}'`).join(', ')}) GROUP BY v.facet, v.value ORDER BY count DESC, v.value`,
       ).all() as { facet: Facet; value: string; count: number }[];
       for (const c of counts) (facets[c.facet] as FacetCount[]).push({ value: c.value, count: c.count });
-      const y = this.stmt('SELECT min(r.date_from) AS min, max(r.date_to) AS max FROM search_hit h JOIN search_record r ON r.rid = h.rid').get() as {
-        min: number | null;
-        max: number | null;
-      };
+      const y = this.stmt('SELECT min(r.date_from) AS min, max(r.date_to) AS max FROM search_hit h JOIN search_record r ON r.rid = h.no').get() as { min: number | null; max: number | null };
       years = y.min === null || y.max === null ? null : { min: y.min, max: y.max };
     }
     return { total, items, facets, years };
   }
+}
+
+/** Every clause on the exact column alone: the pages that match as typed (diacritics and all). */
+function exactExpression(q: ParsedQuery): string {
+  return q.clauses.map((c) => `x : ${phrase(c.tokens.map((t) => t.exact))}`).join(' AND ');
 }
 
 interface PageRow {
@@ -373,9 +376,11 @@ interface PageRow {
   image_id: string;
   language: string;
   text: string;
-  lines: string;
+  lines_z: Buffer;
 }
 
+const pack = (lines: PageDoc['lines']) => deflateRawSync(JSON.stringify(lines));
+
 function pageDoc(r: PageRow): PageDoc {
-  return { itemId: r.item_id, canvas: r.canvas, imageId: r.image_id, language: r.language, text: r.text, lines: JSON.parse(r.lines) as PageDoc['lines'] };
+  return { itemId: r.item_id, canvas: r.canvas, imageId: r.image_id, language: r.language, text: r.text, lines: JSON.parse(inflateRawSync(r.lines_z).toString('utf8')) as PageDoc['lines'] };
 }

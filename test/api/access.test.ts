@@ -104,7 +104,16 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /items/:id/canvas/:n/alto.xml': 'content: text (matrix: ALTO)',
   'GET /items/:id/pdf': 'content: PDF (matrix: pdf)',
   'GET /viewer': 'open: the reader shell, no data',
+  'GET /search': 'listing + content: text (the page of GET /api/search; matrix: search)',
+  'GET /items/:id/search': 'content: text (matrix: item page search)',
+  'GET /items/:id/text': 'content: text (matrix: item full text)',
   'GET /api/search': 'listing + content: text (matrix: search)',
+  'GET /iiif/search/1/items/:id': 'content: text (matrix: content search)',
+  'GET /iiif/search/1/items/:id/autocomplete': 'content: text (matrix: content search)',
+  'GET /iiif/search/2/items/:id': 'content: text (matrix: content search)',
+  'GET /iiif/search/2/items/:id/autocomplete': 'content: text (matrix: content search)',
+  'OPTIONS /iiif/search/:version/items/:id': 'open: CORS preflight, no data',
+  'OPTIONS /iiif/search/:version/items/:id/autocomplete': 'open: CORS preflight, no data',
   'DELETE /api/items/:id': 'staff write (matrix: writes)',
   'GET /viewer/assets/:file': 'open: the reader’s code',
 };
@@ -228,6 +237,21 @@ describe('access rights: every way to a page obeys one decision', function () {
           assert.strictEqual(ocr.status, text, `${cell}: OCR annotations`);
           if (text !== 200) assert.notInclude(ocr.body, `chữ ${level}`, `${cell}: no text in the refusal`);
           assert.strictEqual((await get(who, `/items/${id}/canvas/1/alto.xml`)).status, text, `${cell}: ALTO`);
+          // IIIF Content Search and its autocomplete, both versions; the site's text and in-book search.
+          for (const v of [1, 2]) {
+            const found = await get(who, `/iiif/search/${v}/items/${id}?q=chu`);
+            assert.strictEqual(found.status, text, `${cell}: content search ${v}`);
+            if (text === 200) assert.include(found.body, `chữ`, `${cell}: content search ${v} finds the word`);
+            else assert.notInclude(found.body, `chữ`, `${cell}: no text in the refusal`);
+            const terms = await get(who, `/iiif/search/${v}/items/${id}/autocomplete?q=ch`);
+            assert.strictEqual(terms.status, text, `${cell}: autocomplete ${v}`);
+            if (text !== 200) assert.notInclude(terms.body, `chữ`, `${cell}: no terms in the refusal`);
+          }
+          for (const p of [`/items/${id}/text`, `/items/${id}/search?q=chu`]) {
+            const shown = (await get(who, p)).body.replace(/<[^>]+>/g, '');
+            if (text === 200) assert.include(shown, `chữ ${level}`, `${cell}: ${p}`);
+            else assert.notInclude(shown, `chữ ${level}`, `${cell}: ${p} shows no text`);
+          }
           // The PDF holds pages at print size: reduced readers sign in for it.
           assert.strictEqual((await get(who, `/items/${id}/pdf`)).status, status(o, 401), `${cell}: PDF`);
           const discover = o === 404 ? 404 : 200;
