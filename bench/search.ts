@@ -202,7 +202,8 @@ async function main(): Promise<void> {
   await writeFile(path.join(out, `${name}.md`), md);
   await writeFile(path.join(out, `${name}.json`), JSON.stringify({ pages: PAGES, indexSeconds, dbBytes: dbSize, rows }, null, 2));
   console.log(md);
-  await rm(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.error(`kept ${work}`);
+  else await rm(work, { recursive: true, force: true });
 }
 
 await main();

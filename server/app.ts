@@ -37,6 +37,7 @@ import { ingestRoutes } from './ingest/routes.js';
 import { IngestRunner } from './ingest/runner.js';
 import type { SearchIndex } from './search/index.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
+import { contentSearchRoutes } from './search/content-search-routes.js';
 import { searchRoutes } from './search/routes.js';
 import { webRoutes } from './web/routes.js';
 import { errorHandler } from './http/errors.js';
@@ -226,6 +227,7 @@ export function createApp(deps: AppDeps): Koa {
     router,
     auths.router,
     presentationRoutes(deps.presentation, { cacheControl: config.cache.cacheControl, baseUrl }),
+    contentSearchRoutes(archive, { baseUrl, cacheControl: config.cache.cacheControl }),
     catalogueRoutes(archive, { maxBodyBytes: config.api.maxBodyBytes }),
     searchRoutes(archive, { baseUrl }),
     ingestRoutes({ store: deps.store, jobs: deps.jobs, runner: deps.runner, archive, maxUploadBytes: config.ingest.maxUploadBytes }),

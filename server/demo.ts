@@ -1,7 +1,8 @@
 /**
  * The demo that `npm start` shows on a fresh clone, from files shipped in manifests/demo (see its
  * README for sources and licences): images, a scanned PDF whose pages become images, and a small
- * catalogue (manifests/demo/catalogue.json) written through the same validated Catalogue API.
+ * catalogue (manifests/demo/catalogue.json) written through the same validated Catalogue API; with an
+ * OCR engine, the scanned PDF's text is recognised too (searchable, shown in the reader).
  * Idempotent: what is already stored — or was edited since — is left alone.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,9 @@ import { NotFoundError } from './errors.js';
 import { extractPageJpegs } from './ingest/pdf-images.js';
 import { addImage, idFromFileName, type PyramidOptions } from './ingest/pyramid.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { imageKeys } from './storage/layout.js';
+import { imageKeys, ocrKeys } from './storage/layout.js';
+import { ocrSettings, type Ocr } from './ingest/ocr.js';
+import { recognisePage } from './ingest/recognise.js';
 import { parseOrThrow } from './validation.js';
 
 export const DEMO_DIR = path.join(projectRoot, 'manifests', 'demo');
@@ -43,14 +46,17 @@ const exists = async (get: () => Promise<unknown>) => {
   }
 };
 
-export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: PyramidOptions, logger: Logger): Promise<string[]> {
+export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: PyramidOptions, logger: Logger, ocr?: Ocr): Promise<string[]> {
   const imagesDir = path.join(DEMO_DIR, 'images');
   for (const f of (await readdir(imagesDir)).filter((f) => !f.startsWith('.')).sort()) {
     await addIfMissing(store, path.join(imagesDir, f), idFromFileName(f), opts, logger);
   }
   const demo = parseOrThrow(DemoFile, JSON.parse(await readFile(path.join(DEMO_DIR, 'catalogue.json'), 'utf8')), 'demo catalogue');
+  let ocrMissing = false;
   for (const doc of demo.documents) {
-    if (await store.stat(imageKeys(`${doc.id}-p1`).record)) continue;
+    const needsOcr = ocr !== undefined && !(await store.stat(ocrKeys(`${doc.id}-p1`).lines));
+    if ((await store.stat(imageKeys(`${doc.id}-p1`).record)) && !needsOcr) continue;
+    const description = demo.items.find((i) => i.id === doc.id)?.description as Parameters<typeof ocrSettings>[0] | undefined;
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'vankho-demo-'));
     try {
       const pages = await extractPageJpegs(path.join(DEMO_DIR, doc.file));
@@ -59,6 +65,15 @@ export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: 
         const file = path.join(tmp, `page-${i + 1}.jpg`);
         await writeFile(file, jpeg);
         await addIfMissing(store, file, `${doc.id}-p${i + 1}`, opts, logger);
+        // The demo's scanned text is recognised as ingest would (once), so that it can be searched and
+        // read; without Tesseract the demo goes on without text.
+        if (needsOcr && description && !ocrMissing) {
+          await recognisePage(store, ocr, `${doc.id}-p${i + 1}`, ocrSettings(description), { file, page: 0 }, opts).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+            ocrMissing = true;
+            logger.warn('tesseract is not installed: the demo has no recognised text (apt-get install tesseract-ocr tesseract-ocr-vie)');
+          });
+        }
       }
     } finally {
       await rm(tmp, { recursive: true, force: true });

@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { buildDeps, createApp, pyramidOptions } from './app.js';
 import type { Config } from './config.js';
 import { prepareDemo } from './demo.js';
+import { TesseractOcr } from './ingest/ocr.js';
 
 export async function startServer(config: Config): Promise<{ server: Server; url: string }> {
   const deps = await buildDeps(config);
   if (config.demo.enabled) {
-    const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger);
+    const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger, new TesseractOcr());
     // The demo writes the catalogue directly: its records (and any OCR) go into the search index here.
     for (const id of items) await deps.archive.indexer.item(id, { pages: true });
     deps.logger.info({ items }, 'demo collection ready');

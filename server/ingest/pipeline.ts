@@ -22,14 +22,14 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { sha256File } from '../storage/hash.js';
 import { itemKeys, ocrKeys, readImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
-import { parseAlto } from './alto.js';
 import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
 import type { JobStore, PageStage } from './jobs.js';
 import type { MalwareScanner } from './malware.js';
 import type { ItemMetadata } from './metadata.js';
-import { ocrSettings, type Ocr } from './ocr.js';
+import { ocrSettings, type Ocr, type OcrSettings } from './ocr.js';
 import { extractPageJpegs } from './pdf-images.js';
-import { addImage, idFromFileName, uprightPage, type PyramidOptions } from './pyramid.js';
+import { addImage, idFromFileName, type PyramidOptions } from './pyramid.js';
+import { recognisePage } from './recognise.js';
 import { parsePageSource, planSources } from './sources.js';
 
 const run = promisify(execFile);
@@ -257,31 +257,8 @@ export class IngestPipeline {
     await addImage(store, file, { id: imageId, replace: true, ...(page !== undefined ? { page } : {}), ...(sharedMaster ? { sharedMaster } : {}) }, this.deps.options.pyramid);
   }
 
-  /**
-   * OCR of the page image as it arrived (not the pyramid: its tiles are lossy JPEG, and OCR reads
-   * small diacritics), turned and flattened exactly as the pyramid's full level is, so that boxes are
-   * canvas coordinates. ALTO, then lines (the marker).
-   */
-  private async recognise(imageId: string, settings: ReturnType<typeof ocrSettings>, source: { file: string; page: number }): Promise<void> {
-    const { store } = this.deps;
-    const keys = ocrKeys(imageId);
-    if (await store.stat(keys.lines)) return;
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
-    try {
-      const { data, info } = await uprightPage(source.file, source.page, this.deps.options.pyramid)
-        .grayscale()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      // PGM: the cheapest image for Tesseract to read.
-      const pgm = path.join(dir, 'page.pgm');
-      await writeFile(pgm, Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`), data]));
-      const alto = await this.deps.ocr.recognize(pgm, settings);
-      const page = parseAlto(alto, settings.textLanguage);
-      await store.put(keys.alto, alto);
-      await store.put(keys.lines, JSON.stringify({ ...page, width: info.width, height: info.height }));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  private recognise(imageId: string, settings: OcrSettings, source: { file: string; page: number }): Promise<void> {
+    return recognisePage(this.deps.store, this.deps.ocr, imageId, settings, source, this.deps.options.pyramid);
   }
 
   private async quarantine(jobId: string, item: number, page: number, source: string, reason: string): Promise<void> {

@@ -2,10 +2,17 @@
  * OCR as W3C Web Annotations: per canvas, an AnnotationPage of lines and one of words, each annotation
  * `supplementing` with the text as a TextualBody and an `xywh` box on the canvas, marked with its
  * granularity (IIIF Text Granularity extension). The boxes are canvas pixels (OCR reads the pyramid's
- * full level). The ALTO the engine wrote is linked from the canvas's `seeAlso`.
+ * full level).
+ *
+ * A canvas lists only the line page in its `annotations`: viewers fetch every page listed there and show
+ * all of it (Mirador 4 lists and outlines each annotation: words and lines together would show each text
+ * twice, the word boxes swamping the page). The word page is linked from the canvas's `seeAlso`, beside
+ * the ALTO the engine wrote, for clients that want word boxes; Content Search gives a reader the words
+ * that matter. A manifest whose item has any OCR offers Content Search 1.0 and 2.0 (`services`).
  */
 import type { Canvas, Item } from '../catalogue/catalogue.js';
 import type { OcrPage } from '../storage/layout.js';
+import { contentSearchServices } from '../search/content-search.js';
 import type { Json, ManifestHooks } from './manifest.js';
 import type { PresentationUris } from './uris.js';
 
@@ -33,13 +40,17 @@ export function ocrAnnotationPage(uris: PresentationUris, item: Item, canvas: Ca
   };
 }
 
-/** Manifest hooks linking a canvas to its OCR annotation pages and ALTO, for the pages that have OCR. */
-export function ocrHooks(pagesWithOcr: ReadonlySet<number>): ManifestHooks {
+/**
+ * Manifest hooks for the pages that have OCR: the line page in the canvas's annotations, the ALTO and
+ * the word page in its seeAlso, and the Content Search services of the manifest.
+ */
+export function ocrHooks(pagesWithOcr: ReadonlySet<number>, uris: PresentationUris): ManifestHooks {
   return {
-    canvasExtras(item, canvas, uris) {
+    services: (item) => (pagesWithOcr.size > 0 ? contentSearchServices(uris, item.id) : []),
+    canvasExtras(item, canvas) {
       if (!pagesWithOcr.has(canvas.position)) return {};
       return {
-        annotations: (['line', 'word'] as const).map((g) => ({ id: uris.ocrPage(item.id, canvas.position, g), type: 'AnnotationPage' })),
+        annotations: [{ id: uris.ocrPage(item.id, canvas.position, 'line'), type: 'AnnotationPage' }],
         seeAlso: [
           {
             id: uris.alto(item.id, canvas.position),
@@ -47,6 +58,13 @@ export function ocrHooks(pagesWithOcr: ReadonlySet<number>): ManifestHooks {
             label: { vi: ['Kết quả nhận dạng (ALTO XML)'], en: ['OCR (ALTO XML)'] },
             format: 'application/xml',
             profile: 'http://www.loc.gov/standards/alto/v4/alto.xsd',
+          },
+          {
+            id: uris.ocrPage(item.id, canvas.position, 'word'),
+            type: 'AnnotationPage',
+            label: { vi: ['Văn bản nhận dạng (theo từ)'], en: ['Recognised text (words)'] },
+            format: 'application/ld+json',
+            profile: 'http://iiif.io/api/presentation/3/context.json',
           },
         ],
       };

@@ -60,7 +60,7 @@ export class PresentationService {
       uris,
       library: await this.archive.library(identity, item.library),
       collection: await this.archive.collection(identity, item.collection),
-      hooks: ocrHooks(await this.archive.pagesWithOcr(item)),
+      hooks: ocrHooks(await this.archive.pagesWithOcr(item), uris),
     });
     const doc = document(version === 3 ? v3 : manifestToV2(v3, uris), this.archive.openToAll(item.access));
     if (this.manifests.size >= (this.opts.maxCached ?? 500)) this.manifests.delete(this.manifests.keys().next().value!);

@@ -3,7 +3,8 @@
  * kind of resource are path segments, so no identifier can collide with another route:
  *   /iiif/presentation/3/items/{item}/manifest     /iiif/presentation/3/collections/{id}
  *   /iiif/presentation/3/libraries/{id}            /iiif/presentation/3/top
- * and the same under /iiif/presentation/2/ for Presentation 2.1.
+ * and the same under /iiif/presentation/2/ for Presentation 2.1; IIIF Content Search under
+ * /iiif/search/{1|2}/items/{item}[/autocomplete].
  */
 export function presentationUris(base: string) {
   const p = `${base}/iiif/presentation/3`;
@@ -27,6 +28,19 @@ export function presentationUris(base: string) {
     pdf: (item: string) => `${base}/items/${item}/pdf`,
     dublinCore: (item: string) => `${base}/items/${item}/dc.xml`,
     viewer: (manifest: string) => `${base}/viewer?manifest=${encodeURIComponent(manifest)}`,
+    /** IIIF Content Search 1.0 (Mirador reads only this one) and 2.0 of an item, each with its autocomplete. */
+    search1: (item: string) => `${base}/iiif/search/1/items/${item}`,
+    autocomplete1: (item: string) => `${base}/iiif/search/1/items/${item}/autocomplete`,
+    search2: (item: string) => `${base}/iiif/search/2/items/${item}`,
+    autocomplete2: (item: string) => `${base}/iiif/search/2/items/${item}/autocomplete`,
+    /**
+     * Annotations of search results, named by what they select (UTF-16 offsets [start, end) in the page's
+     * recognised text), so the same region has the same URI in every response: `text/…` a line's part of
+     * a match (1.0 resources, 2.0 items), `match/…` the whole match (2.0 contextualizing annotations).
+     * Identifiers only: they are not served.
+     */
+    searchText: (item: string, n: number, start: number, end: number) => `${base}/iiif/search/items/${item}/canvas/${n}/text/${start}-${end}`,
+    searchMatch: (item: string, n: number, start: number, end: number) => `${base}/iiif/search/items/${item}/canvas/${n}/match/${start}-${end}`,
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Presentation 3 → 2.1, for partners whose viewers are old (Mirador 2, older Universal Viewer).
  * Works on the v3 JSON we produce (not arbitrary v3): manifests and collections, their descriptive
- * properties, canvases with their images and v2 image services, ranges, and member lists.
+ * properties, canvases with their images and v2 image services, ranges, member lists, and the
+ * Content Search 1.0 service.
  */
+import { AUTOCOMPLETE1_PROFILE, SEARCH1_CONTEXT, SEARCH1_PROFILE } from '../search/content-search.js';
 import type { Json } from './manifest.js';
 import type { PresentationUris } from './uris.js';
 
@@ -116,8 +118,22 @@ function ranges(list: Json[]): Json[] {
 
 const HINT: Record<string, string> = { paged: 'paged', individuals: 'individuals', continuous: 'continuous' };
 
+/** Content Search 1.0 as 2.1 viewers expect it (Search 1.0 §3.1, §4.1): one object, with its context. */
+function searchService(v3: Json): Json | undefined {
+  const s = arr(v3.service).find((x) => x.profile === SEARCH1_PROFILE);
+  if (!s) return undefined;
+  const autocomplete = arr(s.service).find((x) => x.profile === AUTOCOMPLETE1_PROFILE);
+  return {
+    '@context': SEARCH1_CONTEXT,
+    '@id': s['@id'],
+    profile: SEARCH1_PROFILE,
+    ...(autocomplete ? { service: { '@id': autocomplete['@id'], profile: AUTOCOMPLETE1_PROFILE } } : {}),
+  };
+}
+
 export function manifestToV2(v3: Json, uris: PresentationUris): Json {
   const behavior = arr(v3.behavior)[0] as unknown as string | undefined;
+  const search = searchService(v3);
   return {
     '@context': CONTEXT_P2,
     '@id': uris.v2(String(v3.id)),
@@ -125,6 +141,7 @@ export function manifestToV2(v3: Json, uris: PresentationUris): Json {
     ...descriptive(v3, uris),
     ...(v3.viewingDirection ? { viewingDirection: v3.viewingDirection } : {}),
     ...(behavior && HINT[behavior] ? { viewingHint: HINT[behavior] } : {}),
+    ...(search ? { service: search } : {}),
     sequences: [
       {
         '@id': `${uris.v2(String(v3.id))}/sequence/normal`,

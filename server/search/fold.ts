@@ -39,8 +39,9 @@ export function isHan(char: string): boolean {
 
 /**
  * The tokens of a text (expected NFC: callers normalise once). A run of letters is one token; each Han
- * code point is a token of its own. A word broken by a hyphen at the end of a line (`thư-\nviện`,
- * `digi-\ntisation`) is read as one word, so a phrase still matches across the break.
+ * code point is a token of its own (with any variation selector after it). A word without diacritics
+ * broken by a hyphen at the end of a line (`digi-\ntisation`) is read as one word; Vietnamese syllables
+ * (`thư-\nviện`) stay two.
  */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -49,7 +50,9 @@ export function tokenize(text: string): Token[] {
   const flush = (end: number) => {
     if (start >= 0 && word) {
       const exact = word.toLowerCase();
-      tokens.push({ exact, folded: fold(exact), han: false, start, end });
+      const folded = fold(exact);
+      // A stray combining mark alone folds to nothing: not a word anyone can search for.
+      if (folded) tokens.push({ exact, folded, han: false, start, end });
     }
     start = -1;
     word = '';
@@ -59,16 +62,23 @@ export function tokenize(text: string): Token[] {
     const ch = String.fromCodePoint(text.codePointAt(i)!);
     const at = i;
     i += ch.length;
+    const last = tokens.at(-1);
     if (isHan(ch)) {
       flush(at);
       tokens.push({ exact: ch, folded: ch, han: true, start: at, end: i });
+    } else if (MARK.test(ch) && start < 0 && last?.han && last.end === at) {
+      // A variation selector (or any mark) after a Han character belongs to it: the exact form keeps
+      // it, the folded form is the bare character, so 𡎝 and 𡎝 + VS17 find each other.
+      tokens[tokens.length - 1] = { ...last, exact: last.exact + ch, end: i };
     } else if (WORD_CHAR.test(ch)) {
       if (start < 0) start = at;
       word += ch;
     } else {
-      // A hyphen at a line end before a lower-case letter: the word goes on after the break.
-      const broken = ch === '-' && word ? LINE_BREAK_HYPHEN.exec(text.slice(at, at + 16)) : null;
-      if (broken) i = at + broken[0].length;
+      // A hyphen at a line end before a lower-case letter: an English or French word broken by the
+      // typesetter goes on after the break. Not a Vietnamese one: syllables with diacritics are whole
+      // words, and a hyphen between them (thư-\nviện) is a real one.
+      const broken = ch === '-' && word && !NON_ASCII.test(word) ? LINE_BREAK_HYPHEN.exec(text.slice(at, at + 16)) : null;
+      if (broken && !NON_ASCII.test(WORD_AFTER.exec(text.slice(at + broken[0].length))?.[0] ?? '')) i = at + broken[0].length;
       else flush(at);
     }
   }
@@ -76,6 +86,9 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
+const MARK = /\p{M}/u;
+const NON_ASCII = /[^\x00-\x7f]/;
+const WORD_AFTER = /^[\p{L}\p{N}\p{M}]+/u;
 const LINE_BREAK_HYPHEN = /^-[ \t]*\r?\n[ \t]*(?=\p{Ll})/u;
 
 /** Tokens as an indexable string of one form: tokens separated by spaces (FTS5 and ES read the same). */

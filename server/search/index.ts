@@ -18,7 +18,7 @@
  *
  * Backends: SqliteSearchIndex (embedded, FTS5 in the catalogue database: sqlite-index.ts) and
  * ElasticsearchIndex (elasticsearch/). Errors: a backend that cannot be reached throws
- * `SearchUnavailableError` (503); nothing a reader types can make a backend throw.
+ * `ServiceUnavailableError` (503); nothing a reader types can make a backend throw.
  */
 import type { AccessLevel } from '../auth/policy.js';
 import type { OcrLine } from '../storage/layout.js';
@@ -106,9 +106,9 @@ export interface SearchRequest {
   readonly sort: SearchSort;
   readonly offset: number;
   readonly limit: number;
-  /** Count facet values over all matching items (after access, before paging). */
+  /** Count facet values over all matching items (after access, before paging), and the years; else both empty. */
   readonly facets: boolean;
-  /** Matched pages to return per item (for snippets), best first. */
+  /** Matched pages to return per item (for snippets), in canvas order. */
   readonly pagesPerItem: number;
   readonly scope: AccessScope;
 }
@@ -124,7 +124,7 @@ export interface ItemMatch {
   readonly recordMatched: boolean;
   /** Pages of the item whose text matches (readable ones only). */
   readonly pageHits: number;
-  /** Up to `pagesPerItem` matching pages, best first. */
+  /** Up to `pagesPerItem` matching pages, first pages first (canvas order). */
   readonly pages: readonly PageMatch[];
 }
 
@@ -172,11 +172,14 @@ export interface SearchIndex extends IndexSink {
    * that the reader may read the item.
    */
   searchItem(itemId: string, query: ParsedQuery, limit: number): Promise<PageDoc[]>;
-  /** Words of an item's pages starting with `prefix` (folded), most frequent first (autocomplete). */
+  /** Words of an item's pages whose folded form starts with `prefix` (folded: the caller folds), most frequent first (autocomplete); [] for an empty prefix. */
   suggest(itemId: string, prefix: string, limit: number): Promise<TermCount[]>;
   /**
-   * Builds a new index from what `fill` writes and swaps it in when fill resolves, with no time in
-   * which searches see a partial index; on a throw the old index stays.
+   * Builds a new index from what `fill` writes and swaps it in when fill resolves; on a throw the old
+   * index stays. Searches by other processes (and, on Elasticsearch, by this one) see the old index
+   * until then. The embedded backend fills in one transaction on its own connection: nothing else may
+   * search through this instance meanwhile (the server rebuilds before it listens; `vankho reindex`
+   * runs in its own process), and writers elsewhere wait for the commit.
    */
   rebuild(fill: (sink: IndexSink) => Promise<void>): Promise<void>;
   /** Counts, for `vankho reindex` and health. */

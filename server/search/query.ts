@@ -6,7 +6,8 @@
  *
  *   nhan chi so          three clauses, any order (a Vietnamese word per clause)
  *   "nhân chi sơ"        one phrase clause
- *   人之初               one phrase clause (a run of Han is read as a phrase: Han has no spaces)
+ *   人之初, 人 之 初     one phrase clause (a run of Han, even with spaces between — as OCR of vertical
+ *                        text often puts them — is read as a phrase: Han has no word spaces)
  *   人 chi sơ            three clauses
  */
 import { tokenize, type Token } from './fold.js';

@@ -42,7 +42,7 @@ export function filterSql(f: SearchFilters, p: Params, r: string): string {
     if (values && values.length > 0) parts.push(has(column, values, `filter_${name}_`, p, r));
   };
   facet('library', 'library', f.library);
-  facet('collection', 'in-collection', f.collection);
+  facet('collection', 'collection', f.collection);
   facet('kind', 'kind', f.kind);
   facet('language', 'language', f.language);
   facet('script', 'script', f.script);

@@ -130,7 +130,7 @@ describe('search API: GET /api/search', function () {
       ['from=1950&to=1900', 'to'],
       ['from=year', 'from'],
       [`q=${'a'.repeat(1001)}`, 'q'],
-    ]) {
+    ] as [string, string][]) {
       const res = await srv.get(`/api/search?${query}`);
       const body = (await res.json()) as { error: string; message: string };
       assert.strictEqual(res.status, 400, query);
