@@ -90,15 +90,16 @@ export function createLogger(config: Config): Logger {
  * client is loaded only then), else the embedded FTS5 index in the catalogue database. `needsRebuild`
  * says whether the index is new or of an older format (then the caller fills it).
  */
-export async function createSearchIndex(config: Config, db: Db): Promise<{ index: SearchIndex; needsRebuild: () => Promise<boolean> }> {
+export async function createSearchIndex(config: Config, db: Db): Promise<{ index: SearchIndex; needsRebuild: () => Promise<boolean>; close: () => Promise<void> }> {
   const es = config.search.elasticsearch;
   if (es.url) {
     const { ElasticsearchIndex } = await import('./search/elasticsearch/index.js');
     const index = ElasticsearchIndex.fromConfig(es);
-    return { index, needsRebuild: async () => Boolean(await index.ensureIndex()) };
+    // A new alias, or indices of an older mapping: filled from the catalogue.
+    return { index, needsRebuild: async () => (await index.ensureIndex()) !== null || (await index.needsRebuild()), close: () => index.close() };
   }
   const index = new SqliteSearchIndex(db);
-  return { index, needsRebuild: async () => index.needsRebuild() };
+  return { index, needsRebuild: async () => index.needsRebuild(), close: async () => {} };
 }
 
 /** The storage backend from configuration (local disk is the only one so far). */
@@ -118,7 +119,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     const r = await readImageRecord(store, id);
     return r && { width: r.width, height: r.height };
   });
-  const { index, needsRebuild } = await createSearchIndex(config, db);
+  const { index, needsRebuild, close: closeIndex } = await createSearchIndex(config, db);
   const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
   if (await needsRebuild()) {
     // A new index, or one whose format changed: filled from the catalogue and stored OCR before we serve.
@@ -161,6 +162,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const runner = new IngestRunner(ingest, jobs, logger);
   return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
       source.files.closeAll();
+      void closeIndex();
       db.close();
     } };
 }

@@ -3,7 +3,8 @@
  * as boxes on the canvases, and the responses of Content Search 1.0 (what Mirador 4 reads) and 2.0.
  * Routes (`content-search-routes.ts`) parse, ask the archive (which checks the reader), and call this.
  *
- * A page's text is read from its OCR words, in reading order: words joined by " ", lines by "\n" (so the
+ * A page's text is read from its OCR words, in reading order: words joined by " " (none in Han text, as
+ * the OCR's own lines), lines by "\n" (so the
  * hyphen rule of `tokenize` joins a word broken at a line end), each token mapped back to the words it
  * covers. A match (`occurrences`, the same matching as the index and the snippets) becomes one hit; its
  * box on each line is the union of the boxes of the words it covers, so a phrase across a line break is
@@ -17,9 +18,9 @@
 import { NotFoundError } from '../errors.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import type { Box } from '../storage/layout.js';
-import { tokenize, type Token } from './fold.js';
+import { nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
-import { occurrences, type Occurrence } from './match.js';
+import { occurrences, scan, type Occurrence } from './match.js';
 import type { ParsedQuery } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -53,13 +54,16 @@ interface WordSpan {
 export interface PageText {
   readonly canvas: number;
   readonly language: string;
-  /** Words joined by " ", lines by "\n", NFC. */
+  /** Words joined by " " (none in Han text), lines by "\n", NFC. */
   readonly text: string;
   readonly tokens: readonly Token[];
   readonly words: readonly WordSpan[];
 }
 
 export function pageText(doc: Pick<PageDoc, 'canvas' | 'language' | 'lines'>): PageText {
+  // Words joined as the OCR's lines join them (ingest/alto.ts): no space in Han text, so that this text
+  // is the page text the index holds and both give the same tokens.
+  const joiner = /^(lzh|zh|ja|vi-Hani|tyz-Hani)/.test(doc.language) ? '' : ' ';
   let text = '';
   const words: WordSpan[] = [];
   doc.lines.forEach((line, i) => {
@@ -68,9 +72,9 @@ export function pageText(doc: Pick<PageDoc, 'canvas' | 'language' | 'lines'>): P
     const units: readonly (Box & { text: string })[] = line.words.length > 0 ? line.words : [line];
     let first = true;
     for (const u of units) {
-      const t = u.text.normalize('NFC');
+      const t = nfcWord(u.text);
       if (!t) continue;
-      if (!first) text += ' ';
+      if (!first) text += joiner;
       first = false;
       words.push({ line: i, box: { x: u.x, y: u.y, w: u.w, h: u.h }, start: text.length, end: text.length + t.length });
       text += t;
@@ -230,21 +234,62 @@ export interface HitPage {
  * looks a hit's annotations up in the page it read). @throws NotFoundError (a page beyond the last)
  */
 export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1, pageSize = HITS_PER_PAGE): HitPage {
-  const all: Hit[] = [];
-  if (query.clauses.length > 0) {
-    for (const doc of [...docs].sort((a, b) => a.canvas - b.canvas)) {
+  // Pass 1, every matching page: hits and their lines counted from the stored text alone (tokens, no
+  // word boxes: a common word in a 500-page book is ten thousand hits, and its pages' boxes weigh
+  // megabytes). Pass 2, the pages this response shows: boxes from the words.
+  const sorted = [...docs].sort((a, b) => a.canvas - b.canvas);
+  const counts = sorted.map((doc) => {
+    const parts = query.clauses.length === 0 ? [] : doc.folded !== undefined ? partsFromFolded(doc.folded, query) : partsFromText(doc.text, query);
+    return { hits: parts.length, parts };
+  });
+  const total = counts.reduce((n, c) => n + c.hits, 0);
+  const annotations = counts.reduce((n, c) => n + c.parts.reduce((a, b) => a + b, 0), 0);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (page > pages) throw new NotFoundError(`the search has ${pages} page(s) of results; there is no page ${page}`, 'unknown_page');
+  const from = (page - 1) * pageSize;
+  const hits: Hit[] = [];
+  let seen = 0;
+  let annotationsBefore = 0;
+  sorted.forEach((doc, n) => {
+    const c = counts[n]!;
+    const first = Math.max(0, from - seen);
+    const last = Math.min(c.hits, from + pageSize - seen);
+    annotationsBefore += c.parts.slice(0, Math.min(first, c.hits)).reduce((a, b) => a + b, 0);
+    if (first < last) {
       const text = pageText(doc);
-      const found = occurrences(text.tokens, query);
-      if (found.length === 0) continue;
       const map = wordMap(text);
-      for (const occ of found) all.push(hitOf(text, map, occ));
+      for (const occ of occurrences(text.tokens, query).slice(first, last)) hits.push(hitOf(text, map, occ));
+    }
+    seen += c.hits;
+  });
+  return { total, annotations, annotationsBefore, page, pages, pageSize, hits };
+}
+
+/** Lines each hit spans, from the page text. */
+function partsFromText(text: string, query: ParsedQuery): number[] {
+  const tokens = tokenize(text);
+  return occurrences(tokens, query).map((o) => 1 + newlines(text, tokens[o.from]!.start, tokens[o.to - 1]!.end));
+}
+
+/** The same, from the folded tokens the embedded index keeps ("\n" tokens between lines). */
+function partsFromFolded(folded: string, query: ParsedQuery): number[] {
+  const words: string[] = [];
+  const lines: number[] = [];
+  let line = 0;
+  for (const t of folded.split(' ')) {
+    if (t === '\n') line++;
+    else if (t) {
+      words.push(t);
+      lines.push(line);
     }
   }
-  const pages = Math.max(1, Math.ceil(all.length / pageSize));
-  if (page > pages) throw new NotFoundError(`the search has ${pages} page(s) of results; there is no page ${page}`, 'unknown_page');
-  const parts = (hits: readonly Hit[]) => hits.reduce((n, h) => n + h.parts.length, 0);
-  const from = (page - 1) * pageSize;
-  return { total: all.length, annotations: parts(all), annotationsBefore: parts(all.slice(0, from)), page, pages, pageSize, hits: all.slice(from, from + pageSize) };
+  return scan(words.length, (i) => words[i]!, null, query).map((o) => 1 + lines[o.to - 1]! - lines[o.from]!);
+}
+
+function newlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 // ---- responses -----------------------------------------------------------------------------------------

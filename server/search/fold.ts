@@ -33,6 +33,31 @@ export function fold(text: string): string {
     .normalize('NFC');
 }
 
+/**
+ * fold() of a word, remembered: texts repeat a few thousand words, and two Unicode normalisations per
+ * word were most of the time of tokenising a page.
+ */
+const folds = new Map<string, string>();
+function foldWord(word: string): string {
+  let f = folds.get(word);
+  if (f === undefined) {
+    if (folds.size >= 100_000) folds.clear();
+    folds.set(word, (f = fold(word)));
+  }
+  return f;
+}
+
+/** NFC of a word, remembered the same way (OCR words repeat as much as any). */
+const nfcs = new Map<string, string>();
+export function nfcWord(word: string): string {
+  let n = nfcs.get(word);
+  if (n === undefined) {
+    if (nfcs.size >= 100_000) nfcs.clear();
+    nfcs.set(word, (n = word.normalize('NFC')));
+  }
+  return n;
+}
+
 export function isHan(char: string): boolean {
   return HAN.test(char);
 }
@@ -50,7 +75,7 @@ export function tokenize(text: string): Token[] {
   const flush = (end: number) => {
     if (start >= 0 && word) {
       const exact = word.toLowerCase();
-      const folded = fold(exact);
+      const folded = foldWord(exact);
       // A stray combining mark alone folds to nothing: not a word anyone can search for.
       if (folded) tokens.push({ exact, folded, han: false, start, end });
     }

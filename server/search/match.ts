@@ -15,20 +15,28 @@ export interface Occurrence {
 }
 
 /** Occurrences of any clause of the query among the tokens, in text order, not overlapping. */
-export function occurrences(tokens: readonly Token[], q: ParsedQuery): Occurrence[] {
+export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
+  return scan(tokens.length, (i) => tokens[i]!.folded, (i) => tokens[i]!.exact, q);
+}
+
+/**
+ * The same over tokens given by position (no token objects: Content Search counts hits in the folded
+ * forms of whole books). At each position the longest clause that matches wins; `exact` null: every
+ * occurrence is marked not exact.
+ */
+export function scan(n: number, folded: (i: number) => string, exact: ((i: number) => string) | null, q: ParsedQuery): Occurrence[] {
   const found: Occurrence[] = [];
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; i < n; i++) {
     let best: Occurrence | null = null;
     for (const c of q.clauses) {
-      const n = c.tokens.length;
-      if (i + n > tokens.length || (best && best.to - best.from >= n)) continue;
+      const len = c.tokens.length;
+      if (i + len > n || (best && best.to - best.from >= len)) continue;
       let ok = true;
-      let exact = true;
-      for (let k = 0; k < n && ok; k++) {
-        ok = tokens[i + k]!.folded === c.tokens[k]!.folded;
-        exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
-      }
-      if (ok) best = { from: i, to: i + n, exact };
+      for (let k = 0; k < len && ok; k++) ok = folded(i + k) === c.tokens[k]!.folded;
+      if (!ok) continue;
+      let same = exact !== null;
+      for (let k = 0; k < len && same; k++) same = exact!(i + k) === c.tokens[k]!.exact;
+      best = { from: i, to: i + len, exact: same };
     }
     if (best) {
       found.push(best);
@@ -39,7 +47,7 @@ export function occurrences(tokens: readonly Token[], q: ParsedQuery): Occurrenc
 }
 
 /** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */
-export function matchesAll(tokens: readonly Token[], q: ParsedQuery): boolean {
+export function matchesAll(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): boolean {
   return q.clauses.every((c) => occurrences(tokens, { text: '', clauses: [c] }).length > 0);
 }
 

@@ -14,7 +14,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
-import { indexForm, tokenize } from './fold.js';
+import { indexForm, tokenize, type Token } from './fold.js';
 import type { Facet, FacetCount, IndexSink, PageDoc, RecordDoc, SearchIndex, SearchRequest, SearchResponse, TermCount } from './index.js';
 import { FACETS } from './index.js';
 import type { ParsedQuery } from './query.js';
@@ -75,6 +75,8 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
         image_id TEXT NOT NULL,
         language TEXT NOT NULL,
         text TEXT NOT NULL,
+        -- Folded tokens, a newline token between lines: Content Search counts hits from it without tokenising.
+        folded TEXT NOT NULL,
         -- Lines with word boxes as deflated JSON: a fifth of the size; read for Content Search only.
         lines_z BLOB NOT NULL,
         UNIQUE (item_id, canvas)
@@ -211,7 +213,16 @@ export class SqliteSearchIndex implements SearchIndex {
     this.db.transaction(() => {
       const pid = this.itemNo(p.itemId) * 2 ** PAGE_BITS + p.canvas;
       if (this.stmt('DELETE FROM search_page WHERE pid = ?').run(pid).changes > 0) this.stmt('DELETE FROM search_page_fts WHERE rowid = ?').run(pid);
-      this.stmt('INSERT INTO search_page (pid, item_id, canvas, image_id, language, text, lines_z) VALUES (?, ?, ?, ?, ?, ?, ?)').run(pid, p.itemId, p.canvas, p.imageId, p.language, text, pack(p.lines));
+      this.stmt('INSERT INTO search_page (pid, item_id, canvas, image_id, language, text, folded, lines_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        pid,
+        p.itemId,
+        p.canvas,
+        p.imageId,
+        p.language,
+        text,
+        foldedWithLines(text, tokens),
+        pack(p.lines),
+      );
       this.stmt('INSERT INTO search_page_fts (rowid, x, f) VALUES (?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'));
       this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(p.itemId);
     })();
@@ -272,7 +283,7 @@ export class SqliteSearchIndex implements SearchIndex {
   // ---- reads -------------------------------------------------------------------------------------------
 
   async getPage(itemId: string, canvas: number): Promise<PageDoc | null> {
-    const row = this.stmt('SELECT item_id, canvas, image_id, language, text, lines_z FROM search_page WHERE item_id = ? AND canvas = ?').get(itemId, canvas) as PageRow | undefined;
+    const row = this.stmt('SELECT item_id, canvas, image_id, language, text, folded, lines_z FROM search_page WHERE item_id = ? AND canvas = ?').get(itemId, canvas) as PageRow | undefined;
     return row ? pageDoc(row) : null;
   }
 
@@ -290,8 +301,11 @@ export class SqliteSearchIndex implements SearchIndex {
   async searchItem(itemId: string, query: ParsedQuery, limit: number): Promise<PageDoc[]> {
     const no = this.knownNo(itemId);
     if (query.clauses.length === 0 || no === null) return [];
-    const get = this.stmt('SELECT item_id, canvas, image_id, language, text, lines_z FROM search_page WHERE pid = ?');
-    return this.pagesOf(no, foldedExpression(query), limit).map((pid) => pageDoc(get.get(pid) as PageRow));
+    // The text is read when asked for: Content Search counts hits from the folded tokens (ASCII, cheap to
+    // read) and needs the text of a few pages only; reading every page's text was most of its time.
+    const get = this.stmt('SELECT item_id, canvas, image_id, language, folded, lines_z FROM search_page WHERE pid = ?');
+    const text = this.stmt('SELECT text FROM search_page WHERE pid = ?').pluck();
+    return this.pagesOf(no, foldedExpression(query), limit).map((pid) => pageDoc({ ...(get.get(pid) as Omit<PageRow, 'text'>), text: () => text.get(pid) as string }));
   }
 
   async suggest(itemId: string, prefix: string, limit: number): Promise<TermCount[]> {
@@ -399,12 +413,40 @@ interface PageRow {
   canvas: number;
   image_id: string;
   language: string;
-  text: string;
+  /** The text, or how to read it when asked for. */
+  text: string | (() => string);
+  folded: string;
   lines_z: Buffer;
+}
+
+/** The folded tokens of a page, "\n" where a line break separates two of them. */
+function foldedWithLines(text: string, tokens: readonly Token[]): string {
+  const out: string[] = [];
+  tokens.forEach((t, k) => {
+    if (k > 0 && text.slice(tokens[k - 1]!.end, t.start).includes('\n')) out.push('\n');
+    out.push(t.folded);
+  });
+  return out.join(' ');
 }
 
 const pack = (lines: PageDoc['lines']) => deflateRawSync(JSON.stringify(lines));
 
+/** A page; its word boxes (and, from searchItem, its text) are read when first asked for. */
 function pageDoc(r: PageRow): PageDoc {
-  return { itemId: r.item_id, canvas: r.canvas, imageId: r.image_id, language: r.language, text: r.text, lines: JSON.parse(inflateRawSync(r.lines_z).toString('utf8')) as PageDoc['lines'] };
+  let lines: PageDoc['lines'] | undefined;
+  let text = typeof r.text === 'string' ? r.text : undefined;
+  const readText = r.text;
+  return {
+    itemId: r.item_id,
+    canvas: r.canvas,
+    imageId: r.image_id,
+    language: r.language,
+    get text() {
+      return (text ??= typeof readText === 'string' ? readText : readText());
+    },
+    folded: r.folded,
+    get lines() {
+      return (lines ??= JSON.parse(inflateRawSync(r.lines_z).toString('utf8')) as PageDoc['lines']);
+    },
+  };
 }

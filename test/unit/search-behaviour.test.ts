@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'mocha';
 import { ACCESS_LEVELS, type AccessLevel } from '../../server/auth/policy.js';
 import { fold } from '../../server/search/fold.js';
-import type { AccessScope, Facet, FacetCount, RecordDoc, SearchFilters, SearchIndex, SearchRequest, SearchResponse } from '../../server/search/index.js';
+import type { AccessScope, Facet, FacetCount, PageDoc, RecordDoc, SearchFilters, SearchIndex, SearchRequest, SearchResponse } from '../../server/search/index.js';
 import { FACETS } from '../../server/search/index.js';
 import { MAX_QUERY_CHARS, parseQuery } from '../../server/search/query.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from '../../server/search/sqlite-index.js';
@@ -242,6 +242,13 @@ async function elasticsearch(): Promise<Backend> {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/** A page as put: without `folded`, which a backend may add when read back (index.ts). */
+function stored(p: PageDoc | null): PageDoc | null {
+  if (!p) return p;
+  const { folded: _folded, ...rest } = { ...p, lines: p.lines, text: p.text };
+  return rest;
+}
 
 function request(q: string, scope: ScopeName, more: Partial<SearchRequest> = {}): SearchRequest {
   return { query: parseQuery(q), filters: {}, sort: 'relevance', offset: 0, limit: 100, facets: false, pagesPerItem: 100, scope: SCOPES[scope], ...more };
@@ -607,7 +614,7 @@ function behaviour(create: () => Promise<Backend>) {
     describe('getPage', () => {
       it('returns a page with its lines and word boxes', async () => {
         const p = await index.getPage('so-hoa', 1);
-        assert.deepEqual(p, page('so-hoa', 1));
+        assert.deepEqual(stored(p), page('so-hoa', 1));
         const v = await index.getPage('truyen-kieu', 1);
         assert.deepEqual(v?.lines, page('truyen-kieu', 1).lines);
         assert.strictEqual(v?.text, page('truyen-kieu', 1).text);
@@ -726,7 +733,7 @@ function behaviour(create: () => Promise<Backend>) {
       await index.putRecord(record('tam-tu-kinh'));
       assert.isNull(await index.getPage('tam-tu-kinh', 2));
       assert.isNull(await index.getPage('tam-tu-kinh', 3));
-      assert.deepEqual(await index.getPage('tam-tu-kinh', 1), page('tam-tu-kinh', 1));
+      assert.deepEqual(stored(await index.getPage('tam-tu-kinh', 1)), page('tam-tu-kinh', 1));
       assert.strictEqual(await ids('"nhân chi sơ"'), 'nothing');
       assert.strictEqual(await ids('人之初'), 'tam-tu-kinh#1');
       assert.deepEqual(await index.stats(), { records: RECORDS.length, pages: PAGES.length - 2 });
