@@ -20,7 +20,7 @@ import type { PresentationUris } from '../presentation/uris.js';
 import type { Box } from '../storage/layout.js';
 import { nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
-import { occurrences, scan, type Occurrence } from './match.js';
+import { joinNeighbours, occurrences, type Occurrence } from './match.js';
 import type { ParsedQuery } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -258,7 +258,7 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
     if (first < last) {
       const text = pageText(doc);
       const map = wordMap(text);
-      for (const occ of occurrences(text.tokens, query).slice(first, last)) hits.push(hitOf(text, map, occ));
+      for (const occ of joinNeighbours(occurrences(text.tokens, query)).slice(first, last)) hits.push(hitOf(text, map, occ));
     }
     seen += c.hits;
   });
@@ -268,22 +268,50 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
 /** Lines each hit spans, from the page text. */
 function partsFromText(text: string, query: ParsedQuery): number[] {
   const tokens = tokenize(text);
-  return occurrences(tokens, query).map((o) => 1 + newlines(text, tokens[o.from]!.start, tokens[o.to - 1]!.end));
+  return joinNeighbours(occurrences(tokens, query)).map((o) => 1 + newlines(text, tokens[o.from]!.start, tokens[o.to - 1]!.end));
 }
 
-/** The same, from the folded tokens the embedded index keeps ("\n" tokens between lines). */
+/**
+ * The same, from the folded tokens the embedded index keeps (tokens joined by " ", " \n " between
+ * lines), with one regular expression and no token objects: the clauses as alternatives, longest first,
+ * each token whole, a line break allowed between tokens. A regular expression takes, at each position,
+ * the first alternative that matches and never overlaps matches: the longest clause, as `occurrences`.
+ */
 function partsFromFolded(folded: string, query: ParsedQuery): number[] {
-  const words: string[] = [];
-  const lines: number[] = [];
-  let line = 0;
-  for (const t of folded.split(' ')) {
-    if (t === '\n') line++;
-    else if (t) {
-      words.push(t);
-      lines.push(line);
-    }
+  const { pattern, clauseOf } = clausePattern(query);
+  const found: Occurrence[] = [];
+  const lines: [number, number][] = [];
+  // Token positions stand in for string offsets: `from` is where the match starts, `to` where the next
+  // token after it would, so that neighbours (only separators between) have last.to === next.from.
+  let end = -1;
+  let position = 0;
+  for (const m of folded.matchAll(pattern)) {
+    const gap = end >= 0 ? folded.slice(end, m.index) : '';
+    position += end >= 0 && (gap === ' ' || gap === ' \n ') ? 0 : 1;
+    found.push({ from: position, to: position + 1, exact: false, clause: clauseOf(m) });
+    position++;
+    lines.push([newlines(gap, 0, gap.length), newlines(m[0], 0, m[0].length)]);
+    end = m.index + m[0].length;
   }
-  return scan(words.length, (i) => words[i]!, null, query).map((o) => 1 + lines[o.to - 1]! - lines[o.from]!);
+  // Join as the words are joined, then count the lines each hit spans.
+  const parts: number[] = [];
+  let k = 0;
+  for (const o of joinNeighbours(found)) {
+    let n = 1 + lines[k]![1];
+    for (let j = k + 1; j < k + (o.to - o.from); j++) n += lines[j]![0] + lines[j]![1];
+    parts.push(n);
+    k += o.to - o.from;
+  }
+  return parts;
+}
+
+function clausePattern(query: ParsedQuery): { pattern: RegExp; clauseOf: (m: RegExpMatchArray) => number } {
+  const alternatives = query.clauses
+    .map((c, clause) => ({ clause, tokens: c.tokens.map((t) => t.folded.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')) }))
+    .sort((a, b) => b.tokens.length - a.tokens.length || a.clause - b.clause);
+  // One capturing group per alternative says which clause matched.
+  const pattern = new RegExp(`(?<=^| )(?:${alternatives.map((a) => `(${a.tokens.join('(?: \n)? ')})`).join('|')})(?= |$)`, 'gu');
+  return { pattern, clauseOf: (m) => alternatives[m.findIndex((g, i) => i > 0 && g !== undefined) - 1]!.clause };
 }
 
 function newlines(text: string, from: number, to: number): number {

@@ -12,6 +12,8 @@ export interface Occurrence {
   readonly from: number;
   readonly to: number;
   readonly exact: boolean;
+  /** Which clause of the query (its index); -1 for a run of several joined (`joinNeighbours`). */
+  readonly clause: number;
 }
 
 /** Occurrences of any clause of the query among the tokens, in text order, not overlapping. */
@@ -28,7 +30,7 @@ export function scan(n: number, folded: (i: number) => string, exact: ((i: numbe
   const found: Occurrence[] = [];
   for (let i = 0; i < n; i++) {
     let best: Occurrence | null = null;
-    for (const c of q.clauses) {
+    for (const [ci, c] of q.clauses.entries()) {
       const len = c.tokens.length;
       if (i + len > n || (best && best.to - best.from >= len)) continue;
       let ok = true;
@@ -36,7 +38,7 @@ export function scan(n: number, folded: (i: number) => string, exact: ((i: numbe
       if (!ok) continue;
       let same = exact !== null;
       for (let k = 0; k < len && same; k++) same = exact!(i + k) === c.tokens[k]!.exact;
-      best = { from: i, to: i + len, exact: same };
+      best = { from: i, to: i + len, exact: same, clause: ci };
     }
     if (best) {
       found.push(best);
@@ -44,6 +46,26 @@ export function scan(n: number, folded: (i: number) => string, exact: ((i: numbe
     }
   }
   return found;
+}
+
+/**
+ * Neighbouring occurrences of different clauses as one: `thu vien` (two clauses) in "… thư viện …" is
+ * one hit, as a reader sees it; "ma ma" for `ma` stays two. A run ends where a clause would repeat.
+ */
+export function joinNeighbours(found: readonly Occurrence[]): Occurrence[] {
+  const out: Occurrence[] = [];
+  let clauses = new Set<number>();
+  for (const o of found) {
+    const last = out.at(-1);
+    if (last && last.to === o.from && !clauses.has(o.clause)) {
+      out[out.length - 1] = { from: last.from, to: o.to, exact: last.exact && o.exact, clause: -1 };
+      clauses.add(o.clause);
+    } else {
+      out.push(o);
+      clauses = new Set([o.clause]);
+    }
+  }
+  return out;
 }
 
 /** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */

@@ -39,8 +39,10 @@ export const SearchParams = z
 export type SearchParamsInput = z.output<typeof SearchParams>;
 
 /** Query string → the archive's search request. @throws BadRequestError naming the bad parameter */
-export function searchRequest(query: unknown): { params: SearchParamsInput; request: CatalogueSearch } {
-  const params = parseOrThrow(SearchParams, query, 'query');
+export function searchRequest(query: Record<string, unknown>): { params: SearchParamsInput; request: CatalogueSearch } {
+  // A GET form sends its empty fields (`from=&to=`): absent, not zero.
+  const given = Object.fromEntries(Object.entries(query).filter(([k, v]) => k === 'q' || (v !== '' && !(Array.isArray(v) && v.every((x) => x === '')))));
+  const params = parseOrThrow(SearchParams, given, 'query');
   return {
     params,
     request: {

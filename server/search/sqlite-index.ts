@@ -77,7 +77,7 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
         text TEXT NOT NULL,
         -- Folded tokens, a newline token between lines: Content Search counts hits from it without tokenising.
         folded TEXT NOT NULL,
-        -- Lines with word boxes as deflated JSON: a fifth of the size; read for Content Search only.
+        -- Lines with word boxes as deflated JSON arrays (pack()): read for Content Search only.
         lines_z BLOB NOT NULL,
         UNIQUE (item_id, canvas)
       );
@@ -429,7 +429,24 @@ function foldedWithLines(text: string, tokens: readonly Token[]): string {
   return out.join(' ');
 }
 
-const pack = (lines: PageDoc['lines']) => deflateRawSync(JSON.stringify(lines));
+/**
+ * Lines with their words as deflated JSON arrays, not objects: [x, y, w, h, text, [[text, x, y, w, h,
+ * confidence], …]]. Half the bytes of the objects and parsed in half the time (Content Search reads
+ * the boxes of every page a response shows).
+ */
+type PackedWord = [string, number, number, number, number, number | null];
+type PackedLine = [number, number, number, number, string, PackedWord[]];
+const pack = (lines: PageDoc['lines']) =>
+  deflateRawSync(JSON.stringify(lines.map((l): PackedLine => [l.x, l.y, l.w, l.h, l.text, l.words.map((w): PackedWord => [w.text, w.x, w.y, w.w, w.h, w.confidence])])));
+const unpack = (z: Buffer): PageDoc['lines'] =>
+  (JSON.parse(inflateRawSync(z).toString('utf8')) as PackedLine[]).map(([x, y, w, h, text, words]) => ({
+    x,
+    y,
+    w,
+    h,
+    text,
+    words: words.map(([t, wx, wy, ww, wh, confidence]) => ({ text: t, x: wx, y: wy, w: ww, h: wh, confidence })),
+  }));
 
 /** A page; its word boxes (and, from searchItem, its text) are read when first asked for. */
 function pageDoc(r: PageRow): PageDoc {
@@ -446,7 +463,7 @@ function pageDoc(r: PageRow): PageDoc {
     },
     folded: r.folded,
     get lines() {
-      return (lines ??= JSON.parse(inflateRawSync(r.lines_z).toString('utf8')) as PageDoc['lines']);
+      return (lines ??= unpack(r.lines_z));
     },
   };
 }

@@ -35,13 +35,82 @@ const WORDS = {
   restricted: { vi: 'Nội dung tài liệu này chỉ dành cho bạn đọc được phép.', en: 'This document’s content is for permitted readers only.' },
   embargoed: { vi: 'Tài liệu đang trong thời hạn hạn chế công bố đến ngày', en: 'This document is under embargo until' },
   reduced: { vi: 'Bạn đang xem ảnh độ phân giải thấp. Đăng nhập để xem ảnh đầy đủ.', en: 'You are seeing reduced images. Sign in to see them in full.' },
+  search: { vi: 'Tìm', en: 'Search' },
+  searchSite: { vi: 'Tìm trong thư viện số', en: 'Search the digital library' },
+  searchResults: { vi: 'Kết quả tìm kiếm', en: 'Search results' },
+  browseAll: { vi: 'Tất cả tài liệu', en: 'All documents' },
+  searchInItem: { vi: 'Tìm trong tài liệu này', en: 'Search this document' },
+  fullText: { vi: 'Toàn văn', en: 'Full text' },
+  fullTextOf: { vi: 'Toàn văn', en: 'Full text of' },
+  page: { vi: 'Trang', en: 'Page' },
+  openAtPage: { vi: 'Mở trang này', en: 'Open this page' },
+  backToItem: { vi: 'Về trang tài liệu', en: 'Back to the document' },
+  filters: { vi: 'Bộ lọc', en: 'Filters' },
+  activeFilters: { vi: 'Đang lọc', en: 'Active filters' },
+  removeFilter: { vi: 'Bỏ bộ lọc', en: 'Remove filter' },
+  removeAll: { vi: 'Bỏ tất cả bộ lọc', en: 'Remove all filters' },
+  library: { vi: 'Thư viện', en: 'Library' },
+  hasText: { vi: 'Toàn văn', en: 'Full text' },
+  withText: { vi: 'Có toàn văn', en: 'With full text' },
+  withoutText: { vi: 'Chưa có toàn văn', en: 'Without full text' },
+  years: { vi: 'Năm', en: 'Year' },
+  from: { vi: 'Từ năm', en: 'From' },
+  to: { vi: 'Đến năm', en: 'To' },
+  apply: { vi: 'Áp dụng', en: 'Apply' },
+  more: { vi: 'Xem thêm', en: 'More' },
+  sort: { vi: 'Sắp xếp', en: 'Sort' },
+  perPage: { vi: 'Mỗi trang', en: 'Per page' },
+  relevance: { vi: 'Phù hợp nhất', en: 'Relevance' },
+  dateAsc: { vi: 'Cũ nhất trước', en: 'Oldest first' },
+  dateDesc: { vi: 'Mới nhất trước', en: 'Newest first' },
+  titleSort: { vi: 'Nhan đề (A–Z)', en: 'Title (A–Z)' },
+  pageOf: { vi: 'Trang {n} / {m}', en: 'Page {n} of {m}' },
+  noResults: { vi: 'Không tìm thấy tài liệu nào.', en: 'No documents found.' },
+  tipSpelling: { vi: 'Kiểm tra lại chính tả.', en: 'Check the spelling.' },
+  tipFewerWords: { vi: 'Dùng ít từ hơn: tài liệu phải có mọi từ bạn gõ.', en: 'Use fewer words: a document must have every word you type.' },
+  tipNoDiacritics: { vi: 'Gõ không dấu cũng được: “thu vien” tìm cả “thư viện”.', en: 'Diacritics are optional: “thu vien” also finds “thư viện”.' },
+  tipFilters: { vi: 'Bỏ bớt bộ lọc', en: 'Remove some filters' },
+  signInToRead: { vi: 'Đăng nhập để đọc nội dung tài liệu này.', en: 'Sign in to read this document’s content.' },
+  noText: { vi: 'Tài liệu này chưa có văn bản nhận dạng.', en: 'This document has no recognised text yet.' },
 } as const;
+
+/** "12 kết quả" / "12 results" (English has a singular; Vietnamese does not). */
+export const COUNTED = {
+  results: { vi: 'kết quả', en: ['result', 'results'] },
+  documents: { vi: 'tài liệu', en: ['document', 'documents'] },
+  pagesWithHits: { vi: 'trang có kết quả', en: ['page matches', 'pages match'] },
+  pagesWithText: { vi: 'trang có chữ', en: ['page with text', 'pages with text'] },
+} as const;
+
+export function counted(n: number, what: keyof typeof COUNTED, lang: Lang): string {
+  const w = COUNTED[what];
+  return `${n.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB')} ${lang === 'vi' ? w.vi : w.en[n === 1 ? 0 : 1]}`;
+}
 
 export function t(key: keyof typeof WORDS, lang: Lang): string {
   return WORDS[key][lang];
 }
 
-export function layout(opts: { lang: Lang; title: string; body: string; path: string; full?: boolean; user?: { name: string } | null }): string {
+/** The site's search box, in every page's header: a new search (filters are set on the results page). */
+function searchBox(lang: Lang, q: string): string {
+  return `<form class="site-search" role="search" action="/search" method="get">
+<label class="sr" for="site-q">${t('searchSite', lang)}</label>
+<input id="site-q" type="search" name="q" value="${esc(q)}" enterkeyhint="search" autocomplete="off" placeholder="${t('searchSite', lang)}…">
+<input type="hidden" name="lang" value="${lang}"><button type="submit">${t('search', lang)}</button></form>`;
+}
+
+export function layout(opts: {
+  lang: Lang;
+  title: string;
+  body: string;
+  path: string;
+  full?: boolean;
+  user?: { name: string } | null;
+  /** The query to echo in the header's search box (the results pages). */
+  q?: string;
+  /** CSS of one kind of page. */
+  style?: string;
+}): string {
   const other: Lang = opts.lang === 'vi' ? 'en' : 'vi';
   const switchHref = `${opts.path}${opts.path.includes('?') ? '&' : '?'}lang=${other}`;
   return `<!doctype html>
@@ -62,15 +131,27 @@ export function layout(opts: { lang: Lang; title: string; body: string; path: st
   .card img { width: 100%; height: 12rem; object-fit: contain; background: #eee; }
   .original { font-size: 1.4rem; }
   table.meta th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; color: #5a1e14; }
-  .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; }
-  textarea { width: 100%; font-family: monospace; }
+  table.meta td { overflow-wrap: anywhere; }
+  /* A phone has no room for two columns: each label above its value. */
+  @media (max-width: 30rem) { table.meta th, table.meta td { display: block; white-space: normal; } table.meta td { margin-bottom: .4rem; } }
+  .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; box-sizing: border-box; }
+  textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
   .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; text-align: center; padding: 1rem; box-sizing: border-box; background: #eee; color: #5a1e14; border: 2px dashed #c9b99a; }
   .notice { background: #fff4d6; border: 1px solid #e3c66b; padding: .5rem; }
   header form { display: inline; } header button { background: none; border: 0; color: #fff; font: inherit; cursor: pointer; text-decoration: underline; }
+  .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  header form.site-search { display: flex; flex: 1 1 100%; order: 9; gap: .3rem; max-width: 36rem; }
+  .site-search input { flex: 1; min-width: 0; font: inherit; padding: .35rem .5rem; border: 1px solid #c9b99a; border-radius: 3px; }
+  header .site-search button { text-decoration: none; background: #e8d9b5; color: #3b130c; border-radius: 3px; padding: .35rem .8rem; }
+  @media (min-width: 48rem) { header form.site-search { flex: 0 1 24rem; order: 0; } }
+  mark { background: #ffe58a; color: inherit; padding: 0 .05em; }
+  img { max-width: 100%; }
+${opts.style ?? ''}
 </style>
 </head>
 <body>
 <header><a class="brand" href="/?lang=${opts.lang}">Văn Khố</a><a href="/?lang=${opts.lang}">${t('home', opts.lang)}</a>
+${searchBox(opts.lang, opts.q ?? '')}
 <a class="lang" href="${esc(switchHref)}" hreflang="${other}">${t('otherLang', opts.lang)}</a>
 ${
   opts.user

@@ -7,6 +7,7 @@ import { FIELD, formatDate, KIND_LABEL, LANGUAGE_LABEL, pick, SCRIPT_LABEL } fro
 import { thumbnailUrl } from '../presentation/manifest.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { esc, layout, scriptJson, t, type Lang } from './html.js';
+import { accessNotice, itemTextSection, TEXT_STYLE } from './item-text.js';
 
 const PAGE_SIZE = 24;
 
@@ -94,7 +95,7 @@ export function readerUrl(uris: PresentationUris, item: Item, lang: Lang): strin
  * An item's page. Its description is a public record (for every level but staff, which the archive
  * hides); the reader frame shows the content, and its image and text services ask for sign-in where needed.
  */
-export function itemPage(who: Identity, library: Library, uris: PresentationUris, item: Item, lang: Lang, access: 'allow' | 'reduced' | 'deny'): string {
+export function itemPage(who: Identity, library: Library, uris: PresentationUris, item: Item, lang: Lang, access: 'allow' | 'reduced' | 'deny', pagesWithText = 0): string {
   const d = item.description;
   const title = pick(d.title, lang);
   const reader = readerUrl(uris, item, lang);
@@ -102,8 +103,8 @@ export function itemPage(who: Identity, library: Library, uris: PresentationUris
   const body = `<h1>${esc(title)}</h1>
 ${d.title.original ? `<p class="original" lang="${esc(d.title.originalLanguage)}">${esc(d.title.original)}</p>` : ''}
 ${d.summary ? `<p>${esc(pick(d.summary, lang))}</p>` : ''}
-${access === 'deny' ? `<p class="notice">${esc(t(item.access.embargoUntil && item.access.embargoUntil > new Date().toISOString().slice(0, 10) ? 'embargoed' : 'restricted', lang))}${item.access.embargoUntil ? ` ${esc(item.access.embargoUntil)}` : ''}${who.user ? '' : ` <a href="/auth/login?returnTo=${encodeURIComponent(`/items/${item.id}?lang=${lang}`)}">${t('signIn', lang)}</a>`}</p>` : ''}
-${access === 'reduced' ? `<p class="notice">${esc(t('reduced', lang))} <a href="/auth/login?returnTo=${encodeURIComponent(`/items/${item.id}?lang=${lang}`)}">${t('signIn', lang)}</a></p>` : ''}
+${accessNotice(who, item, lang, access)}
+${access === 'deny' ? '' : itemTextSection(item, lang, pagesWithText)}
 <iframe class="viewer" title="${esc(t('read', lang))}" src="${esc(reader)}" allowfullscreen></iframe>
 <p><a href="${esc(reader)}">${t('openViewer', lang)}</a></p>
 <table class="meta">
@@ -118,13 +119,18 @@ ${metadataRows(item, pick(library.name, lang), lang)}
 <li><a href="${esc(uris.dublinCore(item.id))}">${t('dc', lang)}</a></li>
 </ul>
 <label>${t('embed', lang)}<textarea readonly rows="3">${esc(embed)}</textarea></label>`;
-  return layout({ lang, title, body, path: `/items/${item.id}`, user: who.user });
+  return layout({ lang, title, body, path: `/items/${item.id}`, user: who.user, style: TEXT_STYLE });
 }
 
 export interface ReaderConfig {
   manifest: string | null;
   language: Lang;
   view?: 'single' | 'book' | 'gallery';
+  /** Where to open: the canvas's id when the manifest is ours (its URI is known), and its 0-based index. */
+  canvasId?: string;
+  canvasIndex?: number;
+  /** A query to run in the reader's search panel (IIIF Content Search). */
+  q?: string;
 }
 
 /** The reading room: Mirador filling the window, configured through a JSON block. */

@@ -15,7 +15,11 @@ import type { ItemPdfs } from '../presentation/pdf.js';
 import { presentationUris } from '../presentation/uris.js';
 import { parseOrThrow } from '../validation.js';
 import type { Lang } from './html.js';
-import { collectionPage, homePage, itemPage, readerPage } from './pages.js';
+import { MAX_QUERY_CHARS } from '../search/query.js';
+import { searchRequest } from '../search/params.js';
+import { itemSearchPage, itemTextPage } from './item-text.js';
+import { collectionPage, homePage, itemPage, readerPage, type ReaderConfig } from './pages.js';
+import { searchPage } from './search-page.js';
 
 export interface WebDeps {
   readonly archive: Archive;
@@ -32,7 +36,19 @@ const ReaderQuery = z.object({
     .max(2000)
     .optional(),
   view: z.enum(['single', 'book', 'gallery']).optional(),
+  /** 1-based page to open at. */
+  canvas: z.coerce.number().int().min(1).max(100_000).optional(),
+  q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional(),
 });
+const InItemQuery = z.object({ q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).default('') });
+
+/** The reader's start: our manifests' canvas ids are known (uris.ts), others open by index. */
+function readerStart(base: string, manifest: string | undefined, canvas: number | undefined): Pick<ReaderConfig, 'canvasId' | 'canvasIndex'> {
+  if (!canvas) return {};
+  const prefix = `${base}/iiif/presentation/`;
+  const m = manifest?.startsWith(prefix) ? /^[23]\/items\/([^/?#]+)\/manifest$/.exec(manifest.slice(prefix.length)) : null;
+  return { canvasIndex: canvas - 1, ...(m ? { canvasId: presentationUris(base).canvas(m[1]!, canvas) } : {}) };
+}
 const ASSET = /^[a-z][a-z-]*\.js(\.map|\.LEGAL\.txt)?$/;
 
 /** Vietnamese unless English is asked for; an unknown language falls back to Vietnamese. */
@@ -66,7 +82,27 @@ export function webRoutes(deps: WebDeps): Router {
     const who = identityOf(ctx);
     const { item, content } = await deps.archive.item(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
     const library = await deps.archive.library(who, item.library);
-    html(ctx, 'web_item', itemPage(who, library, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx), content.effect));
+    // The search form and the text link are offered to readers who may read an item that has text.
+    const withText = content.effect === 'deny' ? 0 : (await deps.archive.pagesWithOcr(item)).size;
+    html(ctx, 'web_item', itemPage(who, library, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx), content.effect, withText));
+  });
+  router.get('/search', async (ctx) => {
+    const { params, request } = searchRequest(ctx.query);
+    html(ctx, 'web_search', await searchPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), langOf(ctx), params, request));
+  });
+  router.get('/items/:id/search', async (ctx) => {
+    const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
+    const { q } = parseOrThrow(InItemQuery, ctx.query, 'query');
+    const out = await itemSearchPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), q);
+    html(ctx, 'web_item_search', out.page);
+    ctx.status = out.status;
+  });
+  router.get('/items/:id/text', async (ctx) => {
+    const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
+    const { page } = parseOrThrow(PageQuery, ctx.query, 'query');
+    const out = await itemTextPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), page);
+    html(ctx, 'web_item_text', out.page);
+    ctx.status = out.status;
   });
   router.get('/items/:id/dc.xml', async (ctx) => {
     ctx.state.route = 'web_dublin_core';
@@ -114,7 +150,14 @@ export function webRoutes(deps: WebDeps): Router {
     if (q.manifest && !q.manifest.startsWith(`${deps.baseUrl(ctx)}/`)) {
       throw new BadRequestError('foreign_manifest', `the reading room opens this library's manifests only (${deps.baseUrl(ctx)}/…)`);
     }
-    html(ctx, 'web_viewer', readerPage({ manifest: q.manifest ?? null, language: langOf(ctx), ...(q.view ? { view: q.view } : {}) }, '/viewer/assets'));
+    const config: ReaderConfig = {
+      manifest: q.manifest ?? null,
+      language: langOf(ctx),
+      ...(q.view ? { view: q.view } : {}),
+      ...readerStart(deps.baseUrl(ctx), q.manifest, q.canvas),
+      ...(q.q?.trim() ? { q: q.q.trim() } : {}),
+    };
+    html(ctx, 'web_viewer', readerPage(config, '/viewer/assets'));
   });
   router.get('/viewer/assets/:file', async (ctx) => {
     ctx.state.route = 'web_viewer_asset';

@@ -1,9 +1,10 @@
 /**
  * The reading room: Mirador 4, configured (never patched) for Văn Khố.
  * The page provides its configuration as JSON in <script id="vankho-viewer" type="application/json">:
- * { manifest: URL, language: 'vi' | 'en', view?: 'single' | 'book' | 'gallery', canvasIndex?: number }
+ * { manifest: URL, language: 'vi' | 'en', view?: 'single' | 'book' | 'gallery', canvasId?: URL, canvasIndex?: number, q?: string }
+ * canvasId/canvasIndex: the page to open at (a search hit's); q: a query to run in the search panel.
  */
-import { fetchInfoResponse, viewer } from 'mirador';
+import { fetchInfoResponse, setCanvas, updateWindow, viewer } from 'mirador';
 
 /**
  * Corrections to the Vietnamese locale Mirador 4 ships: zoom in/out are swapped there, some keys
@@ -25,24 +26,71 @@ const VI = {
   totalCollections_other: '{{count}} bộ sưu tập',
   totalManifests_other: '{{count}} tài liệu',
   viewWorkspaceConfiguration: 'Xem cấu hình không gian làm việc',
+  // The search panel (IIIF Content Search): the shipped strings read as "submit the search" and
+  // "search the document for …"; a page count reads as "2 / 10", as in the site's pager.
+  searchTitle: 'Tìm trong tài liệu',
+  openCompanionWindow_search: 'Tìm trong tài liệu',
+  searchInputLabel: 'Từ cần tìm',
+  searchSubmitAria: 'Tìm',
+  searchNoResults: 'Không tìm thấy kết quả nào',
+  suggestSearch: 'Tìm “{{ query }}” trong tài liệu này',
+  highlightAllAnnotations: 'Làm nổi bật tất cả',
+  pagination: '{{current}} / {{total}}',
+  // "chốt thanh bên" (latch the side bar) and "dẫn lái ngăn…" said little about what the buttons do.
+  toggleWindowSideBar: 'Ẩn/hiện thanh bên',
+  sidebarPanelsNavigation: 'Các ngăn của thanh bên',
 };
 
+/**
+ * Mirador puts a window's defaultSearchQuery into the search URL unencoded (sagas/windows.js:
+ * `${searchService.id}?q=${defaultSearchQuery}`), so `&`, `#`, `+` and `%` would cut or change the
+ * query. They separate words in our search anyway (search/fold.ts: only letters, digits and marks make
+ * words), so they become spaces: the same search, a safe URL.
+ */
+const safeQuery = (q) => q.replace(/[&#+%]/g, ' ').replace(/\s+/g, ' ').trim();
+
 const cfg = JSON.parse(document.getElementById('vankho-viewer').textContent);
+
+/**
+ * The window: at the requested page (canvasId wins over canvasIndex in Mirador's
+ * sagas/windows.js setWindowStartingCanvas), and with a query, the search panel open on it
+ * (actions/window.js: defaultSearchQuery puts 'search' in the side bar; the saga runs the query once
+ * the manifest names its search service). Mirador would then jump to the first hit
+ * (`switchCanvasOnSearch`): off when a page was asked for, so a snippet of page 5 opens page 5.
+ */
+function readerWindow(c) {
+  const w = { manifestId: c.manifest };
+  if (c.view) w.view = c.view;
+  if (c.canvasId) w.canvasId = c.canvasId;
+  else if (Number.isInteger(c.canvasIndex) && c.canvasIndex > 0) w.canvasIndex = c.canvasIndex;
+  const q = c.q ? safeQuery(c.q) : '';
+  // On a phone the open panel would cover the page: the query still runs (its hits drawn on the
+  // page), and the panel is a tap away on the side bar button.
+  const room = window.matchMedia('(min-width: 40rem)').matches;
+  if (q) Object.assign(w, { defaultSearchQuery: q, sideBarOpen: room, sideBarPanel: 'search' });
+  if (q && (c.canvasId || c.canvasIndex)) w.switchCanvasOnSearch = false;
+  return w;
+}
 
 const mirador = viewer({
   id: 'mirador',
   language: cfg.language === 'en' ? 'en' : 'vi',
   availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
   translations: { vi: VI },
-  windows: cfg.manifest
-    ? [{ manifestId: cfg.manifest, ...(cfg.view ? { view: cfg.view } : {}), ...(cfg.canvasIndex ? { canvasIndex: cfg.canvasIndex } : {}) }]
-    : [],
+  windows: cfg.manifest ? [readerWindow(cfg)] : [],
   window: {
     allowClose: false,
     allowMaximize: false,
     defaultSideBarPanel: 'info',
     sideBarOpenByDefault: false,
+    // Every panel, search included: Mirador shows the search button only when the manifest has a
+    // Content Search service (settings.js `window.panels`).
+    panels: { info: true, attribution: true, canvas: true, annotations: true, search: true, layers: true },
   },
+  // OCR lines are `supplementing` annotations (IIIF 3): Mirador's default list (settings.js
+  // `annotations.filteredMotivations`) lacks it, so its annotation panel said "0 annotations". Arrays
+  // in the config replace the default (reducers/config.js overwriteMerge): the defaults are repeated.
+  annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting', 'commenting', 'tagging', 'supplementing'] },
   workspace: { showZoomControls: true, type: 'mosaic' },
   workspaceControlPanel: { enabled: false },
 });
@@ -62,6 +110,30 @@ mirador.store.subscribe(() => {
     if (before && before !== info && before.degraded === true && info.degraded === false && !info.isFetching) {
       mirador.store.dispatch(fetchInfoResponse({ imageId: id }));
     }
+  }
+});
+
+/**
+ * Opened at a hit's page with its query, the page's hit should be the selected (yellow) one, but
+ * Mirador selects the hit on the current page only when the page is set (sagas/windows.js
+ * setCurrentAnnotationsOnCurrentCanvas), and the page was set before the answer came. When the answer
+ * arrives, set the same page again (Mirador's public action): its saga selects the hit there. Then
+ * later searches in the panel jump to their first hit again, as Mirador does by default. Deferred, so
+ * Mirador's own handling of the answer (its sagas run after the store's listeners) comes first.
+ */
+let hitSelected = !(cfg.q && (cfg.canvasId || cfg.canvasIndex));
+mirador.store.subscribe(() => {
+  if (hitSelected) return;
+  const state = mirador.store.getState();
+  for (const [windowId, byPanel] of Object.entries(state.searches || {})) {
+    const answered = Object.values(byPanel || {}).some((panel) => Object.values(panel?.data || {}).some((d) => d && d.json && !d.isFetching));
+    const canvasId = state.windows?.[windowId]?.canvasId;
+    if (!answered || !canvasId) continue;
+    hitSelected = true;
+    setTimeout(() => {
+      mirador.store.dispatch(setCanvas(windowId, canvasId));
+      mirador.store.dispatch(updateWindow(windowId, { switchCanvasOnSearch: true }));
+    }, 0);
   }
 });
 

@@ -1,0 +1,138 @@
+/**
+ * An item's text for readers: the search-in-this-document form on its page, the pages that match a
+ * query (`/items/:id/search`), and the recognised text page by page (`/items/:id/text`).
+ *
+ * The text is a page of its own, linked from the item page, not a section of it: a long book's OCR is
+ * hundreds of kilobytes that every visitor of the item page would download on a phone, next to the
+ * reader frame, for the few who want to read the text. On its own page it is paged (PAGES_PER_SCREEN
+ * canvases at a time), linkable, and each page's text sits beside a link to its image.
+ */
+import type { Archive } from '../archive/service.js';
+import type { Identity } from '../auth/policy.js';
+import type { Item } from '../catalogue/catalogue.js';
+import { pick } from '../presentation/labels.js';
+import type { PresentationUris } from '../presentation/uris.js';
+import { snippet } from '../search/match.js';
+import { parseQuery } from '../search/query.js';
+import { counted, esc, layout, t, type Lang } from './html.js';
+import { readerAt, snippetHtml, snippetLink } from './search-page.js';
+
+/** Matching pages listed at most (the reader's search panel lists them all). */
+const MAX_PAGES = 100;
+const PAGES_PER_SCREEN = 20;
+
+export const TEXT_STYLE = `
+  .in-item form { display: flex; gap: .3rem; max-width: 30rem; }
+  .in-item input { flex: 1; min-width: 0; font: inherit; padding: .35rem .5rem; }
+  .in-item button { font: inherit; }
+  ol.snippets { list-style: none; padding: 0; } ol.snippets li { margin: .5rem 0; background: #fff; border: 1px solid #e3dccb; padding: .5rem; }
+  ol.snippets a { color: #222; display: block; overflow-wrap: anywhere; text-decoration: none; }
+  ol.snippets .pg { color: #5a1e14; font-weight: bold; margin-right: .3rem; text-decoration: underline; }
+  ol.snippets a:hover, ol.snippets a:focus { background: #f4eedf; }
+  .text-page { background: #fff; border: 1px solid #e3dccb; padding: .5rem .8rem; margin: .8rem 0; }
+  .text-page h2 { font-size: 1.1rem; display: flex; flex-wrap: wrap; gap: .3rem 1rem; align-items: baseline; margin: .2rem 0 .5rem; }
+  .text-page h2 a { font-size: .9rem; font-weight: normal; }
+  .ocr { white-space: pre-line; overflow-wrap: anywhere; line-height: 1.6; }
+`;
+
+export type Access = 'allow' | 'reduced' | 'deny';
+
+const signInLink = (path: string, lang: Lang) => `<a href="/auth/login?returnTo=${encodeURIComponent(path)}">${t('signIn', lang)}</a>`;
+
+/** Why the content is closed (embargo or level), with a sign-in link for anonymous readers; '' when open. */
+export function accessNotice(who: Identity, item: Item, lang: Lang, access: Access): string {
+  const back = `/items/${item.id}?lang=${lang}`;
+  if (access === 'reduced') return `<p class="notice">${esc(t('reduced', lang))} ${signInLink(back, lang)}</p>`;
+  if (access !== 'deny') return '';
+  const embargo = item.access.embargoUntil;
+  const why = t(embargo && embargo > new Date().toISOString().slice(0, 10) ? 'embargoed' : 'restricted', lang);
+  return `<p class="notice">${esc(why)}${embargo ? ` ${esc(embargo)}` : ''}${who.user ? '' : ` ${signInLink(back, lang)}`}</p>`;
+}
+
+function searchForm(itemId: string, lang: Lang, q: string, id: string): string {
+  return `<form role="search" action="/items/${esc(itemId)}/search" method="get"><label class="sr" for="${id}">${t('searchInItem', lang)}</label>
+<input id="${id}" type="search" name="q" value="${esc(q)}" enterkeyhint="search" maxlength="1000" placeholder="${t('searchInItem', lang)}…"><input type="hidden" name="lang" value="${lang}"><button type="submit">${t('search', lang)}</button></form>`;
+}
+
+/** On the item page, for readers who may read an item with text: search in it, and the link to its text. */
+export function itemTextSection(item: Item, lang: Lang, pagesWithText: number): string {
+  if (pagesWithText === 0) return '';
+  return `<section class="in-item"><h2>${t('searchInItem', lang)}</h2>${searchForm(item.id, lang, '', 'item-q')}
+<p><a href="/items/${esc(item.id)}/text?lang=${lang}">${t('fullText', lang)}</a> (${counted(pagesWithText, 'pagesWithText', lang)})</p></section>`;
+}
+
+/** Page n's name: "Trang 5", with the canvas's own label when it has one ("Trang 5 (tờ 3a)"). */
+const pageName = (item: Item, n: number, lang: Lang) => {
+  const label = item.canvases[n - 1]?.label;
+  return `${t('page', lang)} ${n}${label && label !== String(n) ? ` (${label})` : ''}`;
+};
+
+interface Rendered {
+  readonly status: number;
+  readonly page: string;
+}
+
+/** A page for a reader who may not read the content: the notice (and sign-in), 401 or 403 as the content would answer. */
+function closed(who: Identity, item: Item, lang: Lang, title: string, path: string): Rendered {
+  const body = `<h1>${esc(title)}</h1><p><a href="/items/${esc(item.id)}?lang=${lang}">${esc(pick(item.description.title, lang))}</a></p>
+${accessNotice(who, item, lang, 'deny')}`;
+  return { status: who.user ? 403 : 401, page: layout({ lang, title, body, path, user: who.user, style: TEXT_STYLE }) };
+}
+
+function heading(item: Item, title: string, lang: Lang): string {
+  return `<h1>${esc(title)}</h1><p><a href="/items/${esc(item.id)}?lang=${lang}">← ${esc(pick(item.description.title, lang))}</a></p>`;
+}
+
+/** GET /items/:id/search?q=: the item's pages that match, each opening the reader at that page with the query. */
+export async function itemSearchPage(archive: Archive, who: Identity, uris: PresentationUris, id: string, lang: Lang, q: string): Promise<Rendered> {
+  const { item, content } = await archive.item(who, id);
+  const path = `/items/${item.id}/search${q ? `?q=${encodeURIComponent(q)}` : ''}`;
+  if (content.effect === 'deny') return closed(who, item, lang, t('searchInItem', lang), path);
+  const query = parseQuery(q);
+  let results = '';
+  if (query.clauses.length > 0) {
+    const { pages } = await archive.searchInItem(who, item.id, query, MAX_PAGES + 1);
+    const shown = pages.slice(0, MAX_PAGES).sort((a, b) => a.canvas - b.canvas);
+    const list = shown
+      .map((p) => `<li>${snippetLink(readerAt(uris, item.id, p.canvas, query.text, lang), pageName(item, p.canvas, lang), snippetHtml(snippet(p.text, query)))}</li>`)
+      .join('\n');
+    // Beyond MAX_PAGES the count is a floor: the reader's own search panel lists every hit.
+    const count = `${pages.length > MAX_PAGES ? '> ' : ''}${counted(shown.length, 'pagesWithHits', lang)}`;
+    results = `<p class="count" role="status">${esc(count)} — “${esc(query.text)}”</p>
+${shown.length ? `<ol class="snippets">${list}</ol>` : `<p>${t('noResults', lang)} ${esc(t('tipNoDiacritics', lang))}</p>`}`;
+  }
+  const body = `${heading(item, t('searchInItem', lang), lang)}
+<div class="in-item">${searchForm(item.id, lang, q, 'item-q')}</div>
+${results}
+<p><a href="/items/${esc(item.id)}/text?lang=${lang}">${t('fullText', lang)}</a></p>`;
+  return { status: 200, page: layout({ lang, title: `${q ? `${q} · ` : ''}${pick(item.description.title, lang)}`, body, path, user: who.user, style: TEXT_STYLE }) };
+}
+
+/** GET /items/:id/text?page=: the recognised text, page by page, each with a link to its image in the reader. */
+export async function itemTextPage(archive: Archive, who: Identity, uris: PresentationUris, id: string, lang: Lang, screen: number): Promise<Rendered> {
+  const { item, content } = await archive.item(who, id);
+  const path = `/items/${item.id}/text${screen > 1 ? `?page=${screen}` : ''}`;
+  const title = `${t('fullTextOf', lang)}${lang === 'en' ? ' ' : ': '}${pick(item.description.title, lang)}`;
+  if (content.effect === 'deny') return closed(who, item, lang, title, path);
+  const { pages } = await archive.itemText(who, item.id);
+  const screens = Math.max(1, Math.ceil(pages.length / PAGES_PER_SCREEN));
+  const shown = pages.slice((screen - 1) * PAGES_PER_SCREEN, screen * PAGES_PER_SCREEN);
+  const textLang = item.description.languages.length === 1 ? ` lang="${esc(item.description.languages[0])}"` : '';
+  const sections = shown
+    .map(
+      (p) => `<section class="text-page" id="trang-${p.canvas}"><h2>${esc(pageName(item, p.canvas, lang))} <a href="${esc(readerAt(uris, item.id, p.canvas, '', lang))}">${t('openAtPage', lang)}</a></h2>
+<div class="ocr"${textLang}>${esc(p.text)}</div></section>`,
+    )
+    .join('\n');
+  const link = (n: number, key: 'previous' | 'next') => `<a href="/items/${esc(item.id)}/text?page=${n}&amp;lang=${lang}">${t(key, lang)}</a>`;
+  const pager =
+    screens > 1
+      ? `<nav class="pager">${screen > 1 ? link(screen - 1, 'previous') : ''} ${t('pageOf', lang).replace('{n}', String(screen)).replace('{m}', String(screens))} ${screen < screens ? link(screen + 1, 'next') : ''}</nav>`
+      : '';
+  const body = `${heading(item, title, lang)}
+<div class="in-item">${searchForm(item.id, lang, '', 'item-q')}</div>
+${pages.length === 0 ? `<p>${t('noText', lang)}</p>` : `<p>${counted(pages.length, 'pagesWithText', lang)}</p>`}
+${sections}
+${pager}`;
+  return { status: 200, page: layout({ lang, title, body, path, user: who.user, style: TEXT_STYLE }) };
+}
