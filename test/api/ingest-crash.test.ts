@@ -107,7 +107,7 @@ describe('an ingest killed and resumed', () => {
       // Two jobs (the run and the mistaken repeat), both done; one remembered source.
       assert.deepEqual(db.prepare('SELECT state FROM ingest_jobs').pluck().all(), ['done', 'done']);
       assert.strictEqual(db.prepare('SELECT count(*) FROM ingest_sources').pluck().get(), 1);
-      assert.strictEqual(db.prepare('SELECT count(*) FROM page_text WHERE item_id = ?').pluck().get('sach-bi-ngat'), PAGES);
+      assert.strictEqual(db.prepare('SELECT count(*) FROM search_page WHERE item_id = ?').pluck().get('sach-bi-ngat'), PAGES);
     } finally {
       db.close();
     }

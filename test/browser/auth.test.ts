@@ -57,7 +57,7 @@ async function signInThroughMirador(page: Page, frame: Page | import('playwright
   await popup.waitForSelector('input[name=email]', { timeout: 20_000 });
   await popup.fill('input[name=email]', 'doc@example.org');
   await popup.fill('input[name=password]', password);
-  await popup.click('form button');
+  await popup.click('form:has(input[name=password]) button');
   await popup.waitForEvent('close', { timeout: 20_000 });
 }
 
