@@ -39,6 +39,13 @@ export interface ItemView {
   readonly content: Decision;
 }
 
+/** An item by its identity, holder and access: what a check needs, without its pages. */
+export interface ItemRef {
+  readonly id: string;
+  readonly library: string;
+  readonly access: EffectiveAccess;
+}
+
 export interface SummaryView extends ItemSummary {
   readonly content: Content;
 }
@@ -279,15 +286,27 @@ export class Archive {
     return { total: found.total, items, facets: found.facets, years: found.years };
   }
 
+  /**
+   * An item whose content the reader may read, by its stamp alone (no pages loaded: Content Search on a
+   * 500-page book asks this on every request). @throws as readableItem
+   */
+  async readableRef(identity: Identity, id: string): Promise<ItemRef> {
+    const s = await this.catalogue.getItemStamp(id);
+    const notFound = () => new NotFoundError(`no item "${id}"`, 'unknown_item');
+    await this.require(identity, s.access, s.library, 'discover', notFound);
+    await this.require(identity, s.access, s.library, 'read', notFound);
+    return { id, library: s.library, access: s.access };
+  }
+
   /** Pages of one item whose text matches (IIIF Content Search). @throws as readableItem */
-  async searchInItem(identity: Identity, itemId: string, query: ParsedQuery, limit: number): Promise<{ item: Item; pages: PageDoc[] }> {
-    const { item } = await this.readableItem(identity, itemId);
+  async searchInItem(identity: Identity, itemId: string, query: ParsedQuery, limit: number): Promise<{ item: ItemRef; pages: PageDoc[] }> {
+    const item = await this.readableRef(identity, itemId);
     return { item, pages: await this.index.searchItem(itemId, query, limit) };
   }
 
   /** Words of an item's text starting with a folded prefix (Content Search autocomplete). @throws as readableItem */
-  async suggestInItem(identity: Identity, itemId: string, prefix: string, limit: number): Promise<{ item: Item; terms: TermCount[] }> {
-    const { item } = await this.readableItem(identity, itemId);
+  async suggestInItem(identity: Identity, itemId: string, prefix: string, limit: number): Promise<{ item: ItemRef; terms: TermCount[] }> {
+    const item = await this.readableRef(identity, itemId);
     return { item, terms: await this.index.suggest(itemId, prefix, limit) };
   }
 

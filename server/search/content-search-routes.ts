@@ -76,7 +76,7 @@ export function contentSearchRoutes(archive: Archive, opts: ContentSearchRoutesO
       const query = parseQuery(q);
       const who = identityOf(ctx);
       // An empty query finds nothing (but the item is still checked: 404/401/403 as for any query).
-      const { item, pages } = isEmpty(query) ? { item: (await archive.readableItem(who, id)).item, pages: [] } : await archive.searchInItem(who, id, query, MAX_PAGES);
+      const { item, pages } = isEmpty(query) ? { item: await archive.readableRef(who, id), pages: [] } : await archive.searchInItem(who, id, query, MAX_PAGES);
       const result = findHits(pages, query, page);
       const uris = presentationUris(opts.baseUrl(ctx));
       const echo = { q, ignored: ignoredIn(ctx) };
@@ -91,7 +91,7 @@ export function contentSearchRoutes(archive: Archive, opts: ContentSearchRoutesO
       // The beginning of one term, whatever it holds (§4.2 of 1.0, §5.1 of 2.0), compared folded.
       const prefix = fold(q.normalize('NFC').trim());
       const who = identityOf(ctx);
-      const found = prefix ? await archive.suggestInItem(who, id, prefix, TERMS_PER_RESPONSE) : { item: (await archive.readableItem(who, id)).item, terms: [] };
+      const found = prefix ? await archive.suggestInItem(who, id, prefix, TERMS_PER_RESPONSE) : { item: await archive.readableRef(who, id), terms: [] };
       const { item } = found;
       const terms = rankTerms(found.terms, q);
       const uris = presentationUris(opts.baseUrl(ctx));
