@@ -31,8 +31,12 @@ export const SEARCH1_PROFILE = 'http://iiif.io/api/search/1/search';
 export const AUTOCOMPLETE1_PROFILE = 'http://iiif.io/api/search/1/autocomplete';
 const PRESENTATION2_CONTEXT = 'http://iiif.io/api/presentation/2/context.json';
 
-/** Hits per response page (a hit's annotations are always on the page of the hit). */
-export const HITS_PER_PAGE = 100;
+/**
+ * Hits per response page (a hit's annotations are always on the page of the hit). Fifty: the boxes of
+ * a page's hits come from its words, and a word found once or twice a page puts 50 hits on up to 50
+ * pages; Mirador shows them and offers the next page.
+ */
+export const HITS_PER_PAGE = 50;
 /** Terms per autocomplete response. */
 export const TERMS_PER_RESPONSE = 20;
 /** Parameters both specifications define that we do not implement: answered, and reported as ignored. */
