@@ -73,7 +73,7 @@ function page(itemId: string, canvas: number, han: boolean): PageDoc {
 async function load(urls: string[], c: number, seconds: number): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number }> {
   const list = path.join(os.tmpdir(), `vankho-bench-urls-${process.pid}.txt`);
   await writeFile(list, urls.map((u) => new URL(u).pathname + new URL(u).search).join('\n') + '\n');
-  const { stdout } = await run('wrk', ['-t1', `-c${c}`, `-d${seconds}s`, '-H', 'Accept-Encoding: gzip', '-s', path.join(projectRoot, 'bench', 'urls-percentiles.lua'), new URL(urls[0]!).origin, '--', list]);
+  const { stdout } = await run('wrk', ['-t1', `-c${c}`, `-d${seconds}s`, '-H', 'Accept-Encoding: gzip', '-s', path.join(projectRoot, 'bench', 'urls.lua'), new URL(urls[0]!).origin, '--', list]);
   await rm(list, { force: true });
   const m = /PERCENTILES p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) requests=(\d+) errors=(\d+)/.exec(stdout);
   if (!m) throw new Error(`wrk said: ${stdout}`);

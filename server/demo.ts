@@ -46,7 +46,18 @@ const exists = async (get: () => Promise<unknown>) => {
   }
 };
 
-export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: PyramidOptions, logger: Logger, ocr?: Ocr): Promise<string[]> {
+/**
+ * With `text`: the scanned documents are recognised by `text.ocr` (once) and every demo item is put in
+ * the search index by `text.index` (the catalogue is written directly here, not through the archive).
+ */
+export async function prepareDemo(
+  store: BlobStore,
+  catalogue: Catalogue,
+  opts: PyramidOptions,
+  logger: Logger,
+  text?: { ocr: Ocr; index: (itemId: string) => Promise<void> },
+): Promise<string[]> {
+  const ocr = text?.ocr;
   const imagesDir = path.join(DEMO_DIR, 'images');
   for (const f of (await readdir(imagesDir)).filter((f) => !f.startsWith('.')).sort()) {
     await addIfMissing(store, path.join(imagesDir, f), idFromFileName(f), opts, logger);
@@ -86,5 +97,6 @@ export async function prepareDemo(store: BlobStore, catalogue: Catalogue, opts: 
     if (!(await exists(() => catalogue.getItem(String(i.id))))) await catalogue.putItem(i);
     items.push(String(i.id));
   }
+  for (const id of items) await text?.index(id);
   return items;
 }

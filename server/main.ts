@@ -12,9 +12,10 @@ import { TesseractOcr } from './ingest/ocr.js';
 export async function startServer(config: Config): Promise<{ server: Server; url: string }> {
   const deps = await buildDeps(config);
   if (config.demo.enabled) {
-    const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger, new TesseractOcr());
-    // The demo writes the catalogue directly: its records (and any OCR) go into the search index here.
-    for (const id of items) await deps.archive.indexer.item(id, { pages: true });
+    const items = await prepareDemo(deps.store, deps.catalogue, pyramidOptions(config), deps.logger, {
+      ocr: new TesseractOcr(),
+      index: (id) => deps.archive.indexer.item(id, { pages: true }),
+    });
     deps.logger.info({ items }, 'demo collection ready');
   }
   // Jobs a crash or a kill left unfinished go on.

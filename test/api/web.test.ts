@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'mocha';
 import pino from 'pino';
 import { pyramidOptions } from '../../server/app.js';
 import { prepareDemo } from '../../server/demo.js';
+import { TesseractOcr } from '../../server/ingest/ocr.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -17,9 +18,30 @@ const page = async (path: string, status = 200) => {
 describe('public site', () => {
   before(async () => {
     srv = await startTestServer();
-    await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }));
+    // As `npm start` prepares it: the scanned report recognised by Tesseract, every item indexed.
+    await prepareDemo(srv.deps.store, srv.deps.catalogue, pyramidOptions(srv.deps.config), pino({ level: 'silent' }), {
+      ocr: new TesseractOcr(),
+      index: (id) => srv.deps.archive.indexer.item(id, { pages: true }),
+    });
   });
   after(() => srv.close());
+
+  it('the demo can be searched: titles, and the scanned report by its recognised text, down to its pages in the reader', async () => {
+    const found = (await (await srv.get(`/api/search?q=${encodeURIComponent('toan phap')}`)).json()) as { items: { id: string }[] };
+    assert.deepEqual(found.items.map((i) => i.id), ['toan-phap-thieu-nu'], 'a title typed without diacritics');
+    // Words of the report's body, not of its description.
+    const inText = (await (await srv.get(`/api/search?q=${encodeURIComponent('"giay do"')}`)).json()) as {
+      items: { id: string; recordMatched: boolean; pageHits: number; snippets: { text: string; highlights: [number, number][] }[] }[];
+    };
+    assert.deepEqual(inText.items.map((i) => [i.id, i.recordMatched]), [['tu-lieu-dia-chi', false]]);
+    const s = inText.items[0]!.snippets[0]!;
+    assert.deepEqual(s.highlights.map(([a, b]) => s.text.slice(a, b).toLowerCase()), ['giấy dó']);
+    const manifest = (await (await srv.get('/iiif/presentation/3/items/tu-lieu-dia-chi/manifest')).json()) as { service: { profile?: string }[] };
+    assert.isTrue(manifest.service.some((x) => x.profile === 'http://iiif.io/api/search/1/search'), 'Mirador finds the search service');
+    const hits = (await (await srv.get(`/iiif/search/1/items/tu-lieu-dia-chi?q=${encodeURIComponent('giấy dó')}`)).json()) as { within: { total: number } };
+    assert.isAtLeast(hits.within.total, 1);
+    assert.include(await page('/items/tu-lieu-dia-chi/text'), 'giấy dó');
+  });
 
   describe('public pages', () => {
     it('the home page lists the libraries, collections and documents in Vietnamese', async () => {
