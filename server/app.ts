@@ -22,6 +22,7 @@ import { clientAddress } from './http/client-address.js';
 import { sameOriginWrites } from './http/same-origin.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 import { projectRoot, type Config } from './config.js';
+import { ServiceUnavailableError } from './errors.js';
 import { corsFor } from './http/caching.js';
 import { parseImageRequest } from './image/iiif-url.js';
 import { ItemPdfs } from './presentation/pdf.js';
@@ -36,6 +37,7 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { IngestRunner } from './ingest/runner.js';
 import type { SearchIndex } from './search/index.js';
+import { ElasticsearchIndex } from './search/elasticsearch/index.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
 import { contentSearchRoutes } from './search/content-search-routes.js';
 import { searchRoutes } from './search/routes.js';
@@ -86,14 +88,13 @@ export function createLogger(config: Config): Logger {
 }
 
 /**
- * The search backend from configuration: Elasticsearch when `search.elasticsearch.url` is set (its
- * client is loaded only then), else the embedded FTS5 index in the catalogue database. `needsRebuild`
+ * The search backend from configuration: Elasticsearch when `search.elasticsearch.url` is set, else
+ * the embedded FTS5 index in the catalogue database. `needsRebuild`
  * says whether the index is new or of an older format (then the caller fills it).
  */
 export async function createSearchIndex(config: Config, db: Db): Promise<{ index: SearchIndex; needsRebuild: () => Promise<boolean>; close: () => Promise<void> }> {
   const es = config.search.elasticsearch;
   if (es.url) {
-    const { ElasticsearchIndex } = await import('./search/elasticsearch/index.js');
     const index = ElasticsearchIndex.fromConfig(es);
     // A new alias, or indices of an older mapping: filled from the catalogue.
     return { index, needsRebuild: async () => (await index.ensureIndex()) !== null || (await index.needsRebuild()), close: () => index.close() };
@@ -121,11 +122,30 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   });
   const { index, needsRebuild, close: closeIndex } = await createSearchIndex(config, db);
   const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
-  if (await needsRebuild()) {
-    // A new index, or one whose format changed: filled from the catalogue and stored OCR before we serve.
+  // A new index, or one whose format changed: filled from the catalogue and stored OCR before we serve.
+  const prepareIndex = async () => {
+    if (!(await needsRebuild())) return;
     const started = Date.now();
     const counts = await archive.indexer.rebuild();
     logger.info({ ...counts, ms: Date.now() - started }, 'search index rebuilt');
+  };
+  let retry: NodeJS.Timeout | undefined;
+  try {
+    await prepareIndex();
+  } catch (err) {
+    if (!(err instanceof ServiceUnavailableError)) throw err;
+    // The cluster is down: images, manifests and sign-in serve on, search answers 503, and the index is
+    // prepared as soon as the cluster answers.
+    logger.error({ err: err.publicMessage }, 'search index not ready; retrying every 30 s');
+    retry = setInterval(() => {
+      prepareIndex().then(
+        () => {
+          clearInterval(retry);
+          logger.info('search index ready');
+        },
+        (e: unknown) => logger.warn({ err: e instanceof ServiceUnavailableError ? e.publicMessage : e }, 'search index still not ready'),
+      );
+    }, 30_000).unref();
   }
   const source = new PyramidImageSource(store);
   const images = new ImageService(source, cache, {
@@ -162,6 +182,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const runner = new IngestRunner(ingest, jobs, logger);
   return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
       source.files.closeAll();
+      clearInterval(retry);
       void closeIndex();
       db.close();
     } };

@@ -275,7 +275,12 @@ export class Archive {
       const s = byId.get(m.itemId);
       // Indexed but gone from the catalogue (deleted by another process before the index caught up).
       if (!s) continue;
-      const content = this.decide(identity, await this.resource(s.access, s.library), 'read').effect;
+      // The catalogue has the last word: an index that lags an edit (a cluster that failed a write, a
+      // rebuild that overlapped it) must not show what the item's access now hides.
+      const resource = await this.resource(s.access, s.library);
+      if (this.decide(identity, resource, 'discover').effect === 'deny') continue;
+      const content = this.decide(identity, resource, 'read').effect;
+      if (!m.recordMatched && content === 'deny') continue;
       items.push({
         summary: { ...s, content },
         recordMatched: m.recordMatched,
@@ -283,7 +288,14 @@ export class Archive {
         pages: content === 'deny' ? [] : m.pages.map((p) => ({ canvas: p.canvas, snippet: snippet(p.text, req.query) })),
       });
     }
-    return { total: found.total, items, facets: found.facets, years: found.years };
+    // Collections the reader may not discover are not offered as filters (their items may be open).
+    const collections = [];
+    for (const c of found.facets.collection ?? []) {
+      const col = await this.catalogue.getCollection(c.value).catch(() => null);
+      if (col && this.decide(identity, await this.resource(col.access, col.library), 'discover').effect !== 'deny') collections.push(c);
+    }
+    const facets = found.facets.collection ? { ...found.facets, collection: collections } : found.facets;
+    return { total: found.total, items, facets, years: found.years };
   }
 
   /**

@@ -45,7 +45,16 @@ export class Sessions {
       this.destroy(id);
       return null;
     }
-    this.db.prepare('UPDATE sessions SET idle_until = ? WHERE hash = ?').run(new Date(Date.now() + this.opts.idleSeconds * 1000).toISOString(), hash(id));
+    // Extending the idle time may wait for no one: while another process holds the database for writing
+    // (`vankho reindex`), the reader is served and the session keeps its old idle time.
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.prepare('UPDATE sessions SET idle_until = ? WHERE hash = ?').run(new Date(Date.now() + this.opts.idleSeconds * 1000).toISOString(), hash(id));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    } finally {
+      this.db.pragma('busy_timeout = 5000');
+    }
     return JSON.parse(row.data) as SessionData;
   }
 

@@ -8,7 +8,12 @@ import { ACCESS_LEVELS } from '../auth/policy.js';
 import { IMAGE_ID_RULE, isValidImageId } from '../storage/layout.js';
 
 export const Id = z.string().refine(isValidImageId, IMAGE_ID_RULE);
-const Text = z.string().trim().min(1, 'must not be empty');
+/** Text as readers search and highlight it: NFC (Unikey's "tổ hợp" mode and macOS send NFD). */
+const Text = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform((s) => s.normalize('NFC'));
 
 /**
  * Access level of a library, collection or item: null inherits from the collection above, then the

@@ -37,6 +37,13 @@ export function errorHandler(logger: Logger): Koa.Middleware {
         if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow);
         if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', err.challenge);
         if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) ctx.set('Retry-After', String(err.retryAfter));
+      } else if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        // Another process holds the database for writing longer than we wait (a `vankho reindex`): our
+        // side, for a short while; the request itself was fine.
+        status = 503;
+        code = 'busy';
+        message = 'the catalogue is busy (the search index is being rebuilt); try again shortly';
+        ctx.set('Retry-After', '30');
       } else if (isClientError(err)) {
         // Errors from Koa and its middleware that carry a 4xx status (body too large, malformed JSON…).
         status = err.status!;

@@ -38,7 +38,10 @@ export function fold(text: string): string {
  * word were most of the time of tokenising a page.
  */
 const folds = new Map<string, string>();
+/** Longer words are folded every time: a client could otherwise fill the memo with huge ones. */
+const MEMO_CHARS = 32;
 function foldWord(word: string): string {
+  if (word.length > MEMO_CHARS) return fold(word);
   let f = folds.get(word);
   if (f === undefined) {
     if (folds.size >= 100_000) folds.clear();
@@ -50,6 +53,7 @@ function foldWord(word: string): string {
 /** NFC of a word, remembered the same way (OCR words repeat as much as any). */
 const nfcs = new Map<string, string>();
 export function nfcWord(word: string): string {
+  if (word.length > MEMO_CHARS) return word.normalize('NFC');
   let n = nfcs.get(word);
   if (n === undefined) {
     if (nfcs.size >= 100_000) nfcs.clear();

@@ -6,10 +6,11 @@
  * A record carries the item's *effective* access and the libraries above it, so a level or embargo set
  * on a library or collection re-puts the records under it (`collectionChanged`, `libraryChanged`).
  */
-import type { Catalogue, Item } from '../catalogue/catalogue.js';
+import type { Catalogue, EffectiveAccess, Item } from '../catalogue/catalogue.js';
 import type { Collection, Library } from '../catalogue/schema.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ocrKeys, type OcrPage } from '../storage/layout.js';
+import { NotFoundError } from '../errors.js';
 import { fold } from './fold.js';
 import type { IndexSink, PageDoc, RecordDoc, SearchIndex } from './index.js';
 
@@ -34,10 +35,11 @@ export class Indexer {
     const ids: string[] = [];
     const labels: string[] = [];
     for (let c: string | null = collection; c && !ids.includes(c); ) {
-      const col: Collection | null = await this.catalogue.getCollection(c).catch(() => null);
+      const col: (Collection & { access: EffectiveAccess }) | null = await this.catalogue.getCollection(c).catch(() => null);
       ids.push(c);
       if (!col) break;
-      labels.push(col.label.vi, ...(col.label.en ? [col.label.en] : []));
+      // A staff-only collection's name is not for readers' searches (its items may be public).
+      if (col.access.level !== 'staff') labels.push(col.label.vi, ...(col.label.en ? [col.label.en] : []));
       c = col.parent;
     }
     return { ids, labels };
@@ -90,8 +92,9 @@ export class Indexer {
     let hasText: boolean;
     if (pages) {
       const docs = await this.pageDocs(item);
+      // Pages whose image changed to one without text must not keep the old text: all go, then these.
+      await sink.trimItem?.(item.id, 0);
       for (const p of docs) await sink.putPage(p);
-      await sink.trimItem?.(item.id, item.canvases.length);
       hasText = docs.length > 0;
     } else {
       hasText = (await Promise.all(item.canvases.map((c) => this.store.stat(ocrKeys(c.image).lines)))).some(Boolean);
@@ -133,7 +136,12 @@ export class Indexer {
     const ids = await this.itemIds();
     await this.index.rebuild(async (sink) => {
       for (const [n, id] of ids.entries()) {
-        await this.write(await this.catalogue.getItem(id), sink, true);
+        // Deleted since the list was read (a long rebuild on Elasticsearch takes no lock): skipped.
+        const item = await this.catalogue.getItem(id).catch((err: unknown) => {
+          if (err instanceof NotFoundError) return null;
+          throw err;
+        });
+        if (item) await this.write(item, sink, true);
         progress?.(n + 1, ids.length, id);
       }
     });

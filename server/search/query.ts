@@ -27,6 +27,13 @@ export interface ParsedQuery {
 export const MAX_QUERY_CHARS = 1000;
 /** Clauses beyond this many are dropped (a long paste still searches, on its first words). */
 export const MAX_CLAUSES = 64;
+/**
+ * Tokens of one phrase, and of the whole query, beyond which the rest is dropped: a phrase costs the
+ * index a walk per token over every page holding it, and a pasted run of a thousand Han characters
+ * held the (synchronous) embedded index for seconds.
+ */
+export const MAX_PHRASE_TOKENS = 32;
+export const MAX_QUERY_TOKENS = 128;
 
 export function parseQuery(raw: string): ParsedQuery {
   const text = raw.normalize('NFC').trim();
@@ -58,7 +65,15 @@ export function parseQuery(raw: string): ParsedQuery {
     }
     endRun();
   });
-  return { text, clauses: dedupe(clauses).slice(0, MAX_CLAUSES) };
+  let budget = MAX_QUERY_TOKENS;
+  const kept: Clause[] = [];
+  for (const c of dedupe(clauses).slice(0, MAX_CLAUSES)) {
+    const tokens = c.tokens.slice(0, Math.min(MAX_PHRASE_TOKENS, budget));
+    if (tokens.length === 0) break;
+    budget -= tokens.length;
+    kept.push({ tokens });
+  }
+  return { text, clauses: kept };
 }
 
 function dedupe(clauses: Clause[]): Clause[] {

@@ -8,7 +8,9 @@ import { assert } from 'chai';
 import sharp from 'sharp';
 import path from 'node:path';
 import { ocrKeys, type OcrLine } from '../../server/storage/layout.js';
+import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli.js';
+import { BrowserSession } from '../helpers/browser-session.js';
 import { STAFF, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 interface Result {
@@ -171,5 +173,96 @@ describe('search API: GET /api/search', function () {
     assert.match(run.stdout, /search index rebuilt: 2 item\(s\), 4 page\(s\) with text/);
     assert.deepEqual(ids(await search(`q=${encodeURIComponent('"cong cuoc"')}`)), ['huong-uoc']);
     assert.strictEqual((await search('q=')).total, 2);
+  });
+
+  it('never keeps the text of a page whose image was replaced by one without text', async function () {
+    const stored = (await (await srv.get('/api/items/huong-uoc', { headers: STAFF })).json()) as { canvases: { image: string }[] } & Record<string, unknown>;
+    // Page 2 (which says "công cuộc") now shows page 1's image, which has its own text.
+    await srv.put('/api/items/huong-uoc', { ...item('huong-uoc', { vi: 'Hương ước làng Mộ Trạch' }), canvases: [{ image: 'huong-uoc-1' }, { image: 'huong-uoc-1' }] });
+    assert.deepEqual(ids(await search(`q=${encodeURIComponent('"cong cuoc"')}`)), [], 'the old text of page 2 is gone');
+    assert.strictEqual((await search('q=loi+noi+dau')).items[0]!.pageHits, 2);
+    await srv.put('/api/items/huong-uoc', { ...item('huong-uoc', { vi: 'Hương ước làng Mộ Trạch' }), canvases: stored.canvases.map((c) => ({ image: c.image })) });
+  });
+});
+
+describe('search API: the catalogue has the last word, and staff-only names stay out', function () {
+  let srv: TestServer;
+  const found = async (q: string) => ((await (await srv.get(`/api/search?q=${encodeURIComponent(q)}`)).json()) as Result).items.map((i) => i.id);
+  before(async function () {
+    srv = await startTestServer();
+    const file = path.join(await tempDir(), 'p.jpg');
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#e0d8c0' } }).jpeg().toFile(file);
+    await srv.add(file, 'tre-1');
+    await srv.deps.store.put(ocrKeys('tre-1').lines, JSON.stringify({ width: 400, height: 300, language: 'vi', lines: lines('chữ trễ') }));
+    await srv.put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
+    await srv.put('/api/collections/kho-mat', { library: 'tinh', label: { vi: 'Kho mật Omega' }, accessLevel: 'staff' });
+    await srv.put('/api/items/tre', { collection: 'kho-mat', kind: 'book', accessLevel: 'public', description: { title: { vi: 'Sách tre\u0301' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/InC/1.0/' }, canvases: [{ image: 'tre-1' }] });
+  });
+  after(() => srv?.close());
+
+  it('keeps titles in NFC, as readers type and highlight them', async function () {
+    const stored = (await (await srv.get('/api/items/tre', { headers: STAFF })).json()) as { description: { title: { vi: string } } };
+    assert.strictEqual(stored.description.title.vi, 'Sách tré');
+    const r = (await (await srv.get('/api/search?q=tre')).json()) as Result;
+    assert.deepEqual(r.items[0]!.titleHighlights.vi!.map(([a, b]) => 'Sách tré'.slice(a, b)), ['tré']);
+  });
+
+  it('names no staff-only collection to readers: not searchable by its name, not a facet', async function () {
+    assert.deepEqual(await found('omega'), [], 'the collection’s name is not in its items’ records');
+    const r = (await (await srv.get('/api/search?q=')).json()) as Result;
+    assert.deepEqual(r.items.map((i) => i.id), ['tre'], 'the public item inside is found');
+    assert.deepEqual(r.facets.collection, [], 'no facet names the staff-only collection');
+  });
+
+  it('does not list an item whose access the catalogue narrowed before the index caught up', async function () {
+    assert.deepEqual(await found('chu tre'), ['tre']);
+    // As a write to a failing cluster would leave it: the catalogue says staff only, the index public.
+    const stored = (await (await srv.get('/api/items/tre', { headers: STAFF })).json()) as { collection: string; kind: string; description: unknown; canvases: { image: string }[] };
+    await srv.deps.catalogue.putItem({ id: 'tre', collection: stored.collection, kind: stored.kind, accessLevel: 'staff', description: stored.description, canvases: stored.canvases.map((c) => ({ image: c.image })) });
+    assert.deepEqual(await found('tre'), [], 'by its title');
+    assert.deepEqual(await found('chu tre'), [], 'by its page text');
+  });
+});
+
+describe('search API: a database held by another process, an Elasticsearch cluster that is down', function () {
+  it('answers 503 with Retry-After (not 500) to writes while another process holds the database, and still serves signed-in readers', async function () {
+    const srv = await startTestServer();
+    try {
+      const accounts = srv.deps.auth.accounts;
+      await accounts.upsert('doc@example.org', 'Bạn đọc', 'mot-mat-khau-dai', ['reader'], null);
+      const reader = new BrowserSession(srv.url);
+      assert.strictEqual((await reader.signIn('doc@example.org', 'mot-mat-khau-dai')).status, 200);
+      // What `vankho reindex` does on the embedded index: one long write transaction, in its own process.
+      const other = new Database(path.join(srv.root, 'catalogue.sqlite'));
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const page = await reader.request('GET', '/search?q=sach');
+        assert.strictEqual(page.status, 200, 'a signed-in reader is served (the session’s idle time waits for nothing)');
+        const write = await srv.get('/api/libraries/tinh', { method: 'PUT', body: JSON.stringify({ name: { vi: 'Thư viện tỉnh' } }), headers: { 'Content-Type': 'application/json', ...STAFF } });
+        assert.strictEqual(write.status, 503);
+        assert.strictEqual(write.headers.get('retry-after'), '30');
+        assert.match(((await write.json()) as { message: string }).message, /busy/);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('starts while the cluster cannot be reached: images and pages serve, search answers 503 with Retry-After', async function () {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const srv = await startTestServer({ search: { elasticsearch: { url: 'http://127.0.0.1:9', index: 'vankho', username: '', password: '', apiKey: '', caFile: '', requestTimeoutMs: 1000 } } });
+    try {
+      assert.strictEqual((await srv.get('/healthz')).status, 200);
+      assert.strictEqual((await srv.get('/')).status, 200);
+      const res = await srv.get('/api/search?q=sach');
+      assert.strictEqual(res.status, 503);
+      assert.ok(res.headers.get('retry-after'));
+      assert.match(((await res.json()) as { message: string }).message, /Elasticsearch/);
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { assert } from 'chai';
 import { describe, it } from 'mocha';
 import { fold, tokenize, type Token } from '../../server/search/fold.js';
 import { matchesAll, occurrences, snippet, snippetHtml } from '../../server/search/match.js';
-import { isEmpty, MAX_CLAUSES, MAX_QUERY_CHARS, parseQuery, type ParsedQuery } from '../../server/search/query.js';
+import { isEmpty, MAX_CLAUSES, MAX_QUERY_CHARS, parseQuery, type ParsedQuery, MAX_PHRASE_TOKENS, MAX_QUERY_TOKENS } from '../../server/search/query.js';
 
 const exacts = (tokens: readonly Token[]) => tokens.map((t) => t.exact);
 const foldeds = (tokens: readonly Token[]) => tokens.map((t) => t.folded);
@@ -245,16 +245,20 @@ describe('search text: parseQuery', () => {
     const han = '人之初性本善'.repeat(167).slice(0, 1000);
     const hq = parseQuery(han);
     assert.strictEqual(hq.clauses.length, 1, 'one run of Han');
-    assert.strictEqual(hq.clauses[0]!.tokens.length, 1000);
+    // A phrase searches on its first MAX_PHRASE_TOKENS characters: a pasted page costs no more.
+    assert.strictEqual(hq.clauses[0]!.tokens.map((t) => t.exact).join(''), han.slice(0, MAX_PHRASE_TOKENS));
 
     const nom = '𤾓𢆥'.repeat(250);
     assert.strictEqual(nom.length, 1000);
-    assert.strictEqual(parseQuery(nom).clauses[0]!.tokens.length, 500);
+    assert.strictEqual(parseQuery(nom).clauses[0]!.tokens.length, MAX_PHRASE_TOKENS, 'code points, not UTF-16 units');
 
     const junk = Array.from({ length: 1000 }, (_, i) => '"*():^- aé人𡎝\u0301'[i % 14]).join('');
     assert.strictEqual(junk.length, 1000);
     const jq = parseQuery(junk);
     assert.isAtMost(jq.clauses.length, MAX_CLAUSES);
+    // Many phrases: the whole query keeps at most MAX_QUERY_TOKENS tokens.
+    const phrases = Array.from({ length: 20 }, (_, i) => `"${'人之初性本善'.repeat(3)}${i}"`).join(' ');
+    assert.strictEqual(parseQuery(phrases).clauses.reduce((n, c) => n + c.tokens.length, 0), MAX_QUERY_TOKENS);
   });
 
   it(`keeps at most MAX_CLAUSES (${MAX_CLAUSES}) clauses, the first ones`, () => {

@@ -1,7 +1,7 @@
 /**
  * Failures of the cluster become `ServiceUnavailableError` (503): it cannot be reached, did not answer
- * in time, is overloaded (429) or failed (5xx). Any other refusal (4xx) is a bug in what we sent and
- * is thrown as it came.
+ * in time, is overloaded (429), failed (5xx) or has no index behind our alias yet (a cluster that was
+ * down when the server started). Any other refusal (4xx) is a bug in what we sent and is thrown as it came.
  */
 import { errors } from '@elastic/elasticsearch';
 import { ServiceUnavailableError } from '../../errors.js';
@@ -12,6 +12,9 @@ export function unavailable(err: unknown): ServiceUnavailableError | null {
   else if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) reason = 'cannot be reached';
   else if (err instanceof errors.ResponseError && (err.statusCode === 429 || (err.statusCode ?? 0) >= 500)) {
     reason = err.statusCode === 429 ? 'is overloaded (429)' : `failed (${err.statusCode})`;
+  } else if (err instanceof errors.ResponseError && err.statusCode === 404 && /index_not_found/.test(JSON.stringify(err.body ?? ''))) {
+    // The alias is not there yet: the server prepares it when the cluster first answers (app.ts).
+    reason = 'has no search index yet';
   }
   if (reason === null) return null;
   const e = new ServiceUnavailableError(`Search is unavailable: Elasticsearch ${reason}`);
