@@ -184,7 +184,7 @@ export interface SearchIndex extends IndexSink {
    * index stays. Searches by other processes (and, on Elasticsearch, by this one) see the old index
    * until then. The embedded backend fills in one transaction on its own connection: nothing else may
    * search through this instance meanwhile (the server rebuilds before it listens; `vankho reindex`
-   * runs in its own process), and writers elsewhere wait for the commit.
+   * runs in its own process), and writers elsewhere wait (then fail with SQLITE_BUSY, answered 503).
    */
   rebuild(fill: (sink: IndexSink) => Promise<void>): Promise<void>;
   /** Counts, for `vankho reindex` and health. */
