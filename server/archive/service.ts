@@ -322,15 +322,24 @@ export class Archive {
     return { item, terms: await this.index.suggest(itemId, prefix, limit) };
   }
 
-  /** The recognised text of every page of an item, for the item page's full-text view. @throws as readableItem */
-  async itemText(identity: Identity, itemId: string): Promise<{ item: Item; pages: { canvas: number; text: string }[] }> {
+  /**
+   * The recognised text of some of an item's pages (`offset`, `limit` among the pages that have text),
+   * for the full-text view, and how many pages have text. @throws as readableItem
+   */
+  async itemText(identity: Identity, itemId: string, offset = 0, limit = Infinity): Promise<{ item: Item; total: number; pages: { canvas: number; text: string }[] }> {
     const { item } = await this.readableItem(identity, itemId);
+    const canvases = await this.index.pagesWithText(item.id);
     const pages: { canvas: number; text: string }[] = [];
-    for (const c of item.canvases) {
-      const p = await this.index.getPage(item.id, c.position);
-      if (p) pages.push({ canvas: c.position, text: p.text });
+    for (const canvas of canvases.slice(offset, offset + limit)) {
+      const p = await this.index.getPage(item.id, canvas);
+      if (p) pages.push({ canvas, text: p.text });
     }
-    return { item, pages };
+    return { item, total: canvases.length, pages };
+  }
+
+  /** How many of an item's pages have text (the index's count: no page read). Not access-checked: metadata. */
+  async textPageCount(item: Item): Promise<number> {
+    return (await this.index.pagesWithText(item.id)).length;
   }
 
   // ---- writes (staff) --------------------------------------------------------------------------------

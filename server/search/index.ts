@@ -170,6 +170,8 @@ export interface SearchIndex extends IndexSink {
   /** Removes an item's record and pages. */
   removeItem(itemId: string): Promise<void>;
   getPage(itemId: string, canvas: number): Promise<PageDoc | null>;
+  /** Canvases of the item that have text, ascending (cheap: no text read). */
+  pagesWithText(itemId: string): Promise<number[]>;
   /** Items matching the query (records or readable pages), filtered by scope, then by filters. */
   search(req: SearchRequest): Promise<SearchResponse>;
   /**

@@ -287,6 +287,10 @@ export class SqliteSearchIndex implements SearchIndex {
     return row ? pageDoc(row) : null;
   }
 
+  async pagesWithText(itemId: string): Promise<number[]> {
+    return this.stmt('SELECT canvas FROM search_page WHERE item_id = ? ORDER BY canvas').pluck().all(itemId) as number[];
+  }
+
   /**
    * Rowids of an item's first matching pages, in canvas order: a range seek in the page index, never a
    * walk of every match. (Ordered by bm25 instead, FTS5 scores every match of the query first: 25 ms

@@ -114,9 +114,9 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
   const path = `/items/${item.id}/text${screen > 1 ? `?page=${screen}` : ''}`;
   const title = `${t('fullTextOf', lang)}${lang === 'en' ? ' ' : ': '}${pick(item.description.title, lang)}`;
   if (content.effect === 'deny') return closed(who, item, lang, title, path);
-  const { pages } = await archive.itemText(who, item.id);
-  const screens = Math.max(1, Math.ceil(pages.length / PAGES_PER_SCREEN));
-  const shown = pages.slice((screen - 1) * PAGES_PER_SCREEN, screen * PAGES_PER_SCREEN);
+  // The pages of this screen only: a 9 000-page book is not read for 20 of its pages.
+  const { total, pages: shown } = await archive.itemText(who, item.id, (screen - 1) * PAGES_PER_SCREEN, PAGES_PER_SCREEN);
+  const screens = Math.max(1, Math.ceil(total / PAGES_PER_SCREEN));
   const textLang = item.description.languages.length === 1 ? ` lang="${esc(item.description.languages[0])}"` : '';
   const sections = shown
     .map(
@@ -131,7 +131,7 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
       : '';
   const body = `${heading(item, title, lang)}
 <div class="in-item">${searchForm(item.id, lang, '', 'item-q')}</div>
-${pages.length === 0 ? `<p>${t('noText', lang)}</p>` : `<p>${counted(pages.length, 'pagesWithText', lang)}</p>`}
+${total === 0 ? `<p>${t('noText', lang)}</p>` : `<p>${counted(total, 'pagesWithText', lang)}</p>`}
 ${sections}
 ${pager}`;
   return { status: 200, page: layout({ lang, title, body, path, user: who.user, style: TEXT_STYLE }) };

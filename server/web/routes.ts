@@ -83,7 +83,7 @@ export function webRoutes(deps: WebDeps): Router {
     const { item, content } = await deps.archive.item(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
     const library = await deps.archive.library(who, item.library);
     // The search form and the text link are offered to readers who may read an item that has text.
-    const withText = content.effect === 'deny' ? 0 : (await deps.archive.pagesWithOcr(item)).size;
+    const withText = content.effect === 'deny' ? 0 : await deps.archive.textPageCount(item);
     html(ctx, 'web_item', itemPage(who, library, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx), content.effect, withText));
   });
   router.get('/search', async (ctx) => {

@@ -628,6 +628,19 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
     assert.lengthOf(es.requests, 1);
   });
 
+  it('pagesWithText: the canvases of one item\'s pages, canvas order, nothing but the canvas read back', async () => {
+    // The same documented search response shape as searchItem's (its pages' canvases are 2 and 7).
+    const es = new Cluster().on('POST', '/vankho/_search', fixture('search-item-response.json'));
+    assert.deepEqual(await es.index().pagesWithText('dai-nam'), [2, 7]);
+    assert.deepEqual(es.requests[0]!.querystring, { routing: 'dai-nam' });
+    assert.deepEqual(es.requests[0]!.body, {
+      size: 10_000,
+      _source: ['canvas'],
+      sort: [{ canvas: 'asc' }],
+      query: { bool: { filter: [{ term: { doc: 'page' } }, { term: { itemId: 'dai-nam' } }] } },
+    });
+  });
+
   it('suggest: a terms aggregation on the words of one item, by folded prefix, summed per exact form', async () => {
     const es = new Cluster().on('POST', '/vankho/_search', fixture('suggest-response.json'));
     const index = es.index();

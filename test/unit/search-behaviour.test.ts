@@ -611,6 +611,15 @@ function behaviour(create: () => Promise<Backend>) {
       });
     });
 
+    describe('pagesWithText', () => {
+      it('lists the canvases with text of one item, in order, and none of an item without pages', async () => {
+        const expected = (item: string) => PAGES.filter((p) => p.itemId === item).map((p) => p.canvas).sort((a, b) => a - b);
+        for (const item of ['so-hoa', 'tam-tu-kinh', 'dai-nam']) assert.deepEqual(await index.pagesWithText(item), expected(item), item);
+        assert.deepEqual(await index.pagesWithText('ma-exact'), expected('ma-exact'));
+        assert.deepEqual(await index.pagesWithText('no-such-item'), []);
+      });
+    });
+
     describe('getPage', () => {
       it('returns a page with its lines and word boxes', async () => {
         const p = await index.getPage('so-hoa', 1);

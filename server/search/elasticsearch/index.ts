@@ -43,6 +43,9 @@ interface HitSource {
 
 const totalOf = (t: estypes.SearchTotalHits | number | undefined) => (typeof t === 'number' ? t : (t?.value ?? 0));
 
+/** Pages of one item listed at most (the default result window; ingest allows 2 000 pages a PDF). */
+const MAX_PAGES_LISTED = 10_000;
+
 export class ElasticsearchIndex implements SearchIndex {
   readonly client: Client;
   readonly alias: string;
@@ -192,6 +195,20 @@ export class ElasticsearchIndex implements SearchIndex {
     const max = aggs.years_max?.value;
     const years = req.facets && typeof min === 'number' && typeof max === 'number' ? { min, max } : null;
     return { total: totalOf(res.hits.total), items, facets, years };
+  }
+
+  async pagesWithText(itemId: string): Promise<number[]> {
+    const res = await call(() =>
+      this.client.search<{ canvas: number }>({
+        index: this.alias,
+        routing: itemId,
+        size: MAX_PAGES_LISTED,
+        _source: ['canvas'],
+        sort: [{ canvas: 'asc' }],
+        query: { bool: { filter: [{ term: { [JOIN]: PAGE } }, { term: { itemId } }] } },
+      }),
+    );
+    return res.hits.hits.flatMap((h) => (h._source ? [h._source.canvas] : []));
   }
 
   async searchItem(itemId: string, query: ParsedQuery, limit: number): Promise<PageDoc[]> {
