@@ -401,7 +401,10 @@ export class Archive {
       }
     }
     const saved = await this.catalogue.putItem(input);
-    await this.indexer.item(saved.id, { pages: true });
+    // Pages are read from the stored OCR again only when they may have changed (a new item, other
+    // images): a corrected title of a 500-page book re-puts its record, not its 500 pages.
+    const images = (i: Item) => i.canvases.map((c) => c.image).join('\n');
+    await this.indexer.item(saved.id, { pages: !existing || images(existing) !== images(saved) });
     return saved;
   }
 

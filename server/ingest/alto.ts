@@ -4,7 +4,7 @@
  * layer turns it into Web Annotations.
  */
 import { XMLParser } from 'fast-xml-parser';
-import type { Box, OcrLine, OcrPage } from '../storage/layout.js';
+import { wordJoiner, type Box, type OcrLine, type OcrPage } from '../storage/layout.js';
 
 export type { OcrPage };
 
@@ -39,8 +39,7 @@ export function parseAlto(xml: string, language: string): OcrPage {
       confidence: s.WC === undefined ? null : Number(s.WC),
     }));
     // Han text has no spaces between characters; Latin words are separated by one.
-    const joiner = /^(lzh|zh|ja|vi-Hani|tyz-Hani)/.test(language) ? '' : ' ';
-    return { ...box(l), words, text: words.map((w) => w.text).join(joiner) };
+    return { ...box(l), words, text: words.map((w) => w.text).join(wordJoiner(language)) };
   });
   return { width: num(page.WIDTH), height: num(page.HEIGHT), language, lines: lines.filter((l) => l.text.trim() !== '') };
 }

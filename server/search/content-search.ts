@@ -17,7 +17,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import type { PresentationUris } from '../presentation/uris.js';
-import type { Box } from '../storage/layout.js';
+import { wordJoiner, type Box } from '../storage/layout.js';
 import { nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
 import { joinNeighbours, occurrences, type Occurrence } from './match.js';
@@ -65,9 +65,9 @@ export interface PageText {
 }
 
 export function pageText(doc: Pick<PageDoc, 'canvas' | 'language' | 'lines'>): PageText {
-  // Words joined as the OCR's lines join them (ingest/alto.ts): no space in Han text, so that this text
-  // is the page text the index holds and both give the same tokens.
-  const joiner = /^(lzh|zh|ja|vi-Hani|tyz-Hani)/.test(doc.language) ? '' : ' ';
+  // Words joined as the OCR's lines join them: this text is the page text the index holds, and both
+  // give the same tokens.
+  const joiner = wordJoiner(doc.language);
   let text = '';
   const words: WordSpan[] = [];
   doc.lines.forEach((line, i) => {

@@ -97,7 +97,8 @@ export class Indexer {
       for (const p of docs) await sink.putPage(p);
       hasText = docs.length > 0;
     } else {
-      hasText = (await Promise.all(item.canvases.map((c) => this.store.stat(ocrKeys(c.image).lines)))).some(Boolean);
+      // Its pages are indexed already: the index says whether any has text (no file looked at).
+      hasText = (await this.index.pagesWithText(item.id)).length > 0;
     }
     await sink.putRecord(await this.recordDoc(item, hasText));
   }

@@ -16,29 +16,21 @@ export interface Occurrence {
   readonly clause: number;
 }
 
-/** Occurrences of any clause of the query among the tokens, in text order, not overlapping. */
+/** Occurrences of any clause of the query among the tokens, in text order, not overlapping; at each position the longest clause that matches wins. */
 export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
-  return scan(tokens.length, (i) => tokens[i]!.folded, (i) => tokens[i]!.exact, q);
-}
-
-/**
- * The same over tokens given by position (no token objects: Content Search counts hits in the folded
- * forms of whole books). At each position the longest clause that matches wins; `exact` null: every
- * occurrence is marked not exact.
- */
-export function scan(n: number, folded: (i: number) => string, exact: ((i: number) => string) | null, q: ParsedQuery): Occurrence[] {
   const found: Occurrence[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < tokens.length; i++) {
     let best: Occurrence | null = null;
     for (const [ci, c] of q.clauses.entries()) {
       const len = c.tokens.length;
-      if (i + len > n || (best && best.to - best.from >= len)) continue;
+      if (i + len > tokens.length || (best && best.to - best.from >= len)) continue;
       let ok = true;
-      for (let k = 0; k < len && ok; k++) ok = folded(i + k) === c.tokens[k]!.folded;
-      if (!ok) continue;
-      let same = exact !== null;
-      for (let k = 0; k < len && same; k++) same = exact!(i + k) === c.tokens[k]!.exact;
-      best = { from: i, to: i + len, exact: same, clause: ci };
+      let exact = true;
+      for (let k = 0; k < len && ok; k++) {
+        ok = tokens[i + k]!.folded === c.tokens[k]!.folded;
+        exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
+      }
+      if (ok) best = { from: i, to: i + len, exact, clause: ci };
     }
     if (best) {
       found.push(best);
@@ -46,6 +38,11 @@ export function scan(n: number, folded: (i: number) => string, exact: ((i: numbe
     }
   }
   return found;
+}
+
+/** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */
+export function matchesAll(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): boolean {
+  return q.clauses.every((c) => occurrences(tokens, { text: '', clauses: [c] }).length > 0);
 }
 
 /**
@@ -66,11 +63,6 @@ export function joinNeighbours(found: readonly Occurrence[]): Occurrence[] {
     }
   }
   return out;
-}
-
-/** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */
-export function matchesAll(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): boolean {
-  return q.clauses.every((c) => occurrences(tokens, { text: '', clauses: [c] }).length > 0);
 }
 
 export interface Snippet {

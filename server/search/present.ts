@@ -24,9 +24,15 @@ export interface NamedCount extends FacetCount {
 
 export type NamedFacets = Partial<Record<Facet, NamedCount[]>>;
 
-const HAS_TEXT: Record<string, Label> = {
-  true: { vi: 'Có toàn văn', en: 'With full text' },
-  false: { vi: 'Chưa có toàn văn', en: 'Without full text' },
+/** Names of the values of the facets whose values are terms of ours (not libraries or collections). */
+export const TERM_LABELS: Partial<Record<Facet, Record<string, Label>>> = {
+  kind: KIND_LABEL,
+  language: LANGUAGE_LABEL,
+  script: SCRIPT_LABEL,
+  hasText: {
+    true: { vi: 'Có toàn văn', en: 'With full text' },
+    false: { vi: 'Chưa có toàn văn', en: 'Without full text' },
+  },
 };
 
 /** Names for facet values: libraries and collections by their names, terms from the label tables. */
@@ -41,13 +47,7 @@ export async function nameFacets(archive: Archive, who: Identity, facets: Catalo
             ? libraries.get(c.value)
             : facet === 'collection'
               ? (await archive.collection(who, c.value).catch(() => null))?.label
-              : facet === 'kind'
-                ? KIND_LABEL[c.value]
-                : facet === 'language'
-                  ? LANGUAGE_LABEL[c.value]
-                  : facet === 'script'
-                    ? SCRIPT_LABEL[c.value]
-                    : HAS_TEXT[c.value];
+              : TERM_LABELS[facet]?.[c.value];
         return { ...c, label: { vi: name?.vi ?? c.value, en: name?.en ?? name?.vi ?? c.value } };
       }),
     );

@@ -455,15 +455,14 @@ const unpack = (z: Buffer): PageDoc['lines'] =>
 /** A page; its word boxes (and, from searchItem, its text) are read when first asked for. */
 function pageDoc(r: PageRow): PageDoc {
   let lines: PageDoc['lines'] | undefined;
-  let text = typeof r.text === 'string' ? r.text : undefined;
-  const readText = r.text;
+  let text: string | undefined;
   return {
     itemId: r.item_id,
     canvas: r.canvas,
     imageId: r.image_id,
     language: r.language,
     get text() {
-      return (text ??= typeof readText === 'string' ? readText : readText());
+      return (text ??= typeof r.text === 'string' ? r.text : r.text());
     },
     folded: r.folded,
     get lines() {

@@ -140,6 +140,11 @@ export interface OcrLine extends Box {
   readonly words: readonly OcrWord[];
 }
 
+/** How OCR words make a line's text: no space between them in Han and Nôm text, one elsewhere. */
+export function wordJoiner(language: string): string {
+  return /^(lzh|zh|ja|vi-Hani|tyz-Hani)/.test(language) ? '' : ' ';
+}
+
 export interface OcrPage {
   readonly width: number;
   readonly height: number;

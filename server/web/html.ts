@@ -51,8 +51,6 @@ const WORDS = {
   removeAll: { vi: 'Bỏ tất cả bộ lọc', en: 'Remove all filters' },
   library: { vi: 'Thư viện', en: 'Library' },
   hasText: { vi: 'Toàn văn', en: 'Full text' },
-  withText: { vi: 'Có toàn văn', en: 'With full text' },
-  withoutText: { vi: 'Chưa có toàn văn', en: 'Without full text' },
   years: { vi: 'Năm', en: 'Year' },
   from: { vi: 'Từ năm', en: 'From' },
   to: { vi: 'Đến năm', en: 'To' },

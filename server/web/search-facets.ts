@@ -3,10 +3,10 @@
  * the active filters with a remove link each, and the year range. Plain links and GET forms, so they
  * work without JavaScript and every state of the page has its own URL.
  */
-import { FIELD, KIND_LABEL, LANGUAGE_LABEL, SCRIPT_LABEL } from '../presentation/labels.js';
+import { FIELD } from '../presentation/labels.js';
 import type { Facet } from '../search/index.js';
 import type { SearchParamsInput } from '../search/params.js';
-import type { NamedCount, NamedFacets } from '../search/present.js';
+import { TERM_LABELS, type NamedCount, type NamedFacets } from '../search/present.js';
 import { esc, t, type Lang } from './html.js';
 
 /** Facets whose filter is a repeatable parameter of the same name. */
@@ -95,13 +95,7 @@ export const NO_FILTERS: Partial<SearchParamsInput> = { library: [], collection:
 export function activeFilters(p: SearchParamsInput, lang: Lang, facets: NamedFacets): string {
   if (!anyFilter(p)) return '';
   // Named by the counts when the value has any; else (no results) by the label tables.
-  const tables: Partial<Record<Facet, Record<string, { vi: string; en: string }>>> = {
-    kind: KIND_LABEL,
-    language: LANGUAGE_LABEL,
-    script: SCRIPT_LABEL,
-    hasText: { true: { vi: t('withText', 'vi'), en: t('withText', 'en') }, false: { vi: t('withoutText', 'vi'), en: t('withoutText', 'en') } },
-  };
-  const label = (f: Facet, value: string) => facets[f]?.find((c) => c.value === value)?.label[lang] ?? tables[f]?.[value]?.[lang] ?? value;
+  const label = (f: Facet, value: string) => facets[f]?.find((c) => c.value === value)?.label[lang] ?? TERM_LABELS[f]?.[value]?.[lang] ?? value;
   const chip = (text: string, change: Partial<SearchParamsInput>) =>
     `<li>${esc(text)} <a href="${esc(searchHref(p, lang, change))}" aria-label="${esc(`${t('removeFilter', lang)}: ${text}`)}">×</a></li>`;
   const chips: string[] = [];
