@@ -97,9 +97,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
     raw: (pathname, headers = {}) =>
       new Promise((resolve, reject) => {
-        // Options, not a URL: the path goes out verbatim (a URL object would resolve %2e%2e).
+        // Options, not a URL: the path goes out verbatim (a URL object would resolve %2e%2e). A connection
+        // of its own: a kept-alive one idle past the server's keep-alive timeout can be reset as it is reused.
         http
-          .get({ host, port: new URL(url).port, path: pathname, headers }, (res) => {
+          .get({ host, port: new URL(url).port, path: pathname, headers, agent: false }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
