@@ -60,6 +60,17 @@ describe('vankho serve', () => {
     assert.match(s.output(), /"msg":"draining"/);
   });
 
+  it('exits 0 on SIGTERM that comes while the demo is still being prepared, before it listens', async () => {
+    const s = serve({ VANKHO_STORAGE_ROOT: await tempDir(), VANKHO_SERVER_PORT: '0' });
+    s.listening.catch(() => undefined);
+    const started = Date.now();
+    while (!/"msg":"demo image added"/.test(s.output()) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+    assert.notMatch(s.output(), /"msg":"listening"/, 'still preparing the demo when stopped');
+    s.child.kill('SIGTERM');
+    assert.strictEqual(await s.exited, 0, s.output().slice(-2000));
+    assert.match(s.output(), /"signal":"SIGTERM","msg":"draining"/);
+  });
+
   it('refuses to start on a bad setting, naming the key', async () => {
     const s = serve({ VANKHO_STORAGE_ROOT: await tempDir(), VANKHO_SERVER_PORT: 'eighty' });
     await rejects(s.listening, /server\.port: .*\(from VANKHO_SERVER_PORT\)/);
