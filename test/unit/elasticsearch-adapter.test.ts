@@ -161,13 +161,28 @@ const recordClause = (folded: string, exact: string) => ({
   },
 });
 
-const hasChild = (pagesPerItem: number) => ({
-  has_child: {
-    type: 'page',
-    score_mode: 'max',
-    boost: 0.5,
-    query: { bool: { must: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], should: [phrase('text_x', 'đại'), phrase('text_x', '大 南')] } },
-    inner_hits: { size: pagesPerItem, _source: ['canvas', 'text'], sort: ['_score', { canvas: 'asc' }] },
+const innerHits = (name: string, size: number) => ({ name, size, _source: ['canvas', 'text'], sort: ['_score', { canvas: 'asc' }] });
+const child = (query: unknown, inner?: unknown) => ({ has_child: { type: 'page', score_mode: 'max', boost: 0.5, query, ...(inner ? { inner_hits: inner } : {}) } });
+
+/**
+ * The page part of a match of 'Đại 大南' (two clauses): each clause on some page of the item (together or
+ * not); the pages shown are those with both (inner hits `page`) or, when none has both, with either.
+ */
+const pagesPart = (pagesPerItem: number, filter?: unknown) => ({
+  bool: {
+    _name: 'pages',
+    must: [
+      child({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }),
+      child({ bool: { must: [phrase('text_f', '大 南')], should: [phrase('text_x', '大 南')] } }),
+    ],
+    should: [
+      child(
+        { bool: { must: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], should: [phrase('text_x', 'đại'), phrase('text_x', '大 南')] } },
+        innerHits('page', pagesPerItem),
+      ),
+      child({ bool: { should: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], minimum_should_match: 1 } }, innerHits('page-any', pagesPerItem)),
+    ],
+    ...(filter ? { filter: [filter] } : {}),
   },
 });
 
@@ -479,7 +494,7 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
               bool: {
                 should: [
                   { bool: { _name: 'record', must: [recordClause('dai', 'đại'), recordClause('大 南', '大 南')] } },
-                  { bool: { _name: 'pages', must: [hasChild(3)], filter: [readable([], ['public', 'public-reduced'])] } },
+                  pagesPart(3, readable([], ['public', 'public-reduced'])),
                 ],
                 minimum_should_match: 1,
               },
@@ -499,10 +514,34 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
     const [librarian, admin] = es.requests.map((r) => r.body.query.bool);
     const levels = ['public', 'public-reduced', 'registered'];
     assert.deepEqual(librarian.filter, [{ term: { doc: 'record' } }, discoverable(['huyen'], levels)]);
-    assert.deepEqual(librarian.must[0].bool.should[1], { bool: { _name: 'pages', must: [hasChild(3)], filter: [readable(['huyen'], levels)] } });
+    assert.deepEqual(librarian.must[0].bool.should[1], pagesPart(3, readable(['huyen'], levels)));
     assert.deepEqual(admin.filter, [{ term: { doc: 'record' } }]);
-    assert.deepEqual(admin.must[0].bool.should[1], { bool: { _name: 'pages', must: [hasChild(0)] } });
+    assert.deepEqual(admin.must[0].bool.should[1], pagesPart(0));
     assert.notProperty(es.requests[0]!.body, 'aggs', 'no facets asked: no aggregations');
+  });
+
+  it('search: one clause asks for the pages that have it, once', async () => {
+    const es = new Cluster().on('POST', '/vankho/_search', fixture('search-item-response.json'));
+    await es.index().search(request({ query: parseQuery('Đại'), scope: ADMIN }));
+    assert.deepEqual(es.requests[0]!.body.query.bool.must[0].bool.should[1], {
+      bool: { _name: 'pages', must: [child({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }, innerHits('page', 3))] },
+    });
+  });
+
+  it('search: clauses found on different pages show the pages with any of them (search-response-any.json)', async () => {
+    const es = new Cluster().on('POST', '/vankho/_search', fixture('search-response-any.json'));
+    const found = await es.index().search(request({ query: parseQuery('lời chương') }));
+    assert.deepEqual(found.items, [
+      {
+        itemId: 'so-hoa',
+        recordMatched: false,
+        pageHits: 2,
+        pages: [
+          { canvas: 1, text: 'Lời nói đầu\nThư viện tỉnh bắt đầu số hoá' },
+          { canvas: 2, text: 'Chương một\nCác thư viện huyện gửi tài liệu' },
+        ],
+      },
+    ]);
   });
 
   it('search: an empty query lists under the access filter; sorts; paging stays inside the result window', async () => {

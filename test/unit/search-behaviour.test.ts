@@ -122,8 +122,14 @@ const TABLE: readonly Entry[] = [
   { q: '𠀀', why: 'U+20000', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1', 'ca-dao'] },
   { q: '歌謠', why: 'Han in a title and a page', must: ['ca-dao', 'ca-dao#1'], mustNot: ['truyen-kieu'] },
 
-  // Han and Vietnamese together: every clause in the same record or the same page
+  // Several clauses: all in the record, or all in the item's pages (on one page or on several); the pages
+  // shown are those with every clause, or, when no page has them all, those with any.
   { q: '人 chi', why: 'mixed: only the page with both', must: ['tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'ngu-phap'] },
+  { q: 'lời chương', why: 'two words on two pages of one item: both pages', must: ['so-hoa#1', 'so-hoa#2'], mustNot: ['bao-cao', 'ngu-phap'] },
+  { q: '"nói đầu" "Chương một"', why: 'two phrases on two pages of one item', must: ['so-hoa#1', 'so-hoa#2'], mustNot: ['bao-cao'] },
+  { q: '錄 初', why: 'two Han characters in two items: neither', must: [], mustNot: [] },
+  { q: 'lời cánh đồng', why: 'words in two different items: neither', must: [], mustNot: [] },
+  { q: '性本 Nhân chi sơ', why: 'Han on one page, its reading on another: that item, the pages of each', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'] },
   { q: '大南 thực lục', why: 'mixed, in one record', must: ['dai-nam'], mustNot: ['tam-tu-kinh', 'so-hoa'] },
   { q: '三字經 Tam tự kinh', why: 'mixed, in one record', must: ['tam-tu-kinh'], mustNot: ['truyen-kieu', 'dai-nam'] },
   { q: 'Kiều 𡎝', why: 'one clause in the record, the other only in a page', must: [], mustNot: [] },
@@ -144,7 +150,8 @@ const TABLE: readonly Entry[] = [
   { q: '-bansao*', why: 'minus and star', must: ['huong-dan#1'], mustNot: ['so-hoa'] },
   { q: '^2', why: 'caret', must: ['huong-dan#1'], mustNot: ['bao-cao', 'truyen-kieu'] },
   { q: 'scan OR print', why: 'OR is a word', must: ['english-report#2'], mustNot: ['en-guide'] },
-  { q: 'scan AND print', why: 'AND is a word', must: ['en-guide#1'], mustNot: ['english-report'] },
+  { q: 'scan AND print', why: 'AND is a word (english-report has "and" on one page, the others on another)', must: ['en-guide#1', 'english-report#1', 'english-report#2'], mustNot: ['english-report#3'] },
+  { q: '"scan AND print"', why: 'AND is a word inside a phrase', must: ['en-guide#1'], mustNot: ['english-report'] },
   { q: 'AND', why: 'AND alone', must: ['so-hoa', 'english-report', 'english-report#1', 'en-guide#1', 'huong-dan#1'], mustNot: ['dai-nam', 'english-report#2', 'ngu-phap'] },
   { q: 'or', why: 'or alone', must: ['english-report#2', 'huong-dan#1'], mustNot: ['en-guide', 'english-report#1'] },
   { q: '"', why: 'a lone quote is an empty query', must: ANON_VISIBLE, mustNot: ['mo-trach', 'kiem-ke'] },
@@ -756,6 +763,24 @@ function behaviour(create: () => Promise<Backend>) {
       assert.isNull(await index.getPage('dai-nam', 1));
       assert.deepEqual(await index.stats(), { records: RECORDS.length - 1, pages: PAGES.length - 2 });
       assert.notInclude(order(await search('', 'admin')), 'dai-nam');
+    });
+
+    it('ranks items found by their pages: the forms as typed first, then the most occurrences', async () => {
+      // Three items whose records do not have the word; their pages do, as typed or folded, once or often.
+      const texts: Record<string, string> = {
+        'so-hoa': 'Lễ hội đình làng.',
+        'bao-cao': 'Đình làng, cổng đình, sân đình và mái đình.',
+        'ngu-phap': 'Dinh thự dinh cơ, dinh điền, dinh trại, dinh.',
+      };
+      for (const [id, text] of Object.entries(texts)) {
+        await index.trimItem(id, 0);
+        await index.putPage({ ...page(id, 1), text, lines: [] });
+        await index.putRecord(record(id));
+      }
+      const ranked = async (q: string) => order(await search(q)).filter((id) => id in texts);
+      assert.deepEqual(await ranked('đình'), ['bao-cao', 'so-hoa', 'ngu-phap'], 'đình: as typed, most often first; then the folded form');
+      assert.deepEqual(await ranked('dinh'), ['ngu-phap', 'bao-cao', 'so-hoa'], 'dinh: as typed first; then by occurrences');
+      for (const q of ['đình', 'dinh']) assert.isFalse((await search(q)).items.find((i) => i.itemId === 'bao-cao')!.recordMatched, `${q}: found by its pages`);
     });
 
     it('rebuilds: a fill that throws leaves the old index, one that resolves replaces it', async () => {

@@ -19,7 +19,7 @@ import type { ParsedQuery } from '../query.js';
 import { BULK_DEFAULTS, BulkWriter, type BulkOptions } from './bulk.js';
 import { call, isNotFound } from './errors.js';
 import { JOIN, MAPPINGS, MAPPING_VERSION, PAGE, PAGE_SOURCE, RECORD, SETTINGS, isVersionOf, pageFromSource, pageId, pageSource, recordId, recordSource, versionedName } from './mapping.js';
-import { FACET_FIELDS, PAGES_MATCH, RECORD_MATCH, mayRead, searchBody, searchItemBody, suggestBody } from './queries.js';
+import { FACET_FIELDS, PAGES_ANY, PAGES_MATCH, RECORD_MATCH, mayRead, searchBody, searchItemBody, suggestBody } from './queries.js';
 
 export { BulkWriteError } from './bulk.js';
 
@@ -175,7 +175,9 @@ export class ElasticsearchIndex implements SearchIndex {
       const named = Array.isArray(hit.matched_queries) ? hit.matched_queries : Object.keys(hit.matched_queries ?? {});
       // Pages only when the page part matched (the read condition holds) and, again here, the record says so.
       const readable = named.includes(PAGES_MATCH) && mayRead(req.scope, src);
-      const inner = readable ? hit.inner_hits?.[PAGE]?.hits : undefined;
+      // Pages with every clause; when the clauses were found on different pages, pages with any.
+      const all = hit.inner_hits?.[PAGE]?.hits;
+      const inner = !readable ? undefined : all && totalOf(all.total) > 0 ? all : (hit.inner_hits?.[PAGES_ANY]?.hits ?? all);
       return {
         itemId: src.itemId ?? String(hit._id).replace(/^r:/, ''),
         // An empty query lists records without matching them (as the embedded index says).

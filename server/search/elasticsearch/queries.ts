@@ -14,6 +14,8 @@ type Query = estypes.QueryDslQueryContainer;
 /** Named queries: which part of the match a hit satisfied (`matched_queries`). */
 export const RECORD_MATCH = 'record';
 export const PAGES_MATCH = 'pages';
+/** Inner hits of a query of several clauses found on different pages: the pages with any of them. */
+export const PAGES_ANY = 'page-any';
 
 /** `from + size` beyond this is refused by Elasticsearch (`index.max_result_window`, default). */
 export const MAX_WINDOW = 10_000;
@@ -129,20 +131,32 @@ export function pageText(p: Plan): Query {
   };
 }
 
-/** Records with a matching page, when the reader may read the record's content (decided on the parent). */
+/** The pages an item shows: best first; among equals, in canvas order. */
+const innerHits = (name: string, size: number): estypes.SearchInnerHits => ({ name, size, _source: ['canvas', 'text'], sort: ['_score', { canvas: 'asc' }] });
+
+/**
+ * Records whose pages have every clause, when the reader may read the record's content (decided on the
+ * parent). One clause: a page that has it. Several: each on some page of the item, together or not (as
+ * the embedded index finds them); the pages shown are those with all of them (inner hits `page`) or, when
+ * no page has all, those with any (`page-any`).
+ */
 function pagesMatch(p: Plan, scope: AccessScope, pagesPerItem: number): Query {
-  const hasChild: Query = {
-    has_child: {
-      type: PAGE,
-      score_mode: 'max',
-      boost: 0.5,
-      query: pageText(p),
-      // Best pages first; among equals, in canvas order.
-      inner_hits: { size: pagesPerItem, _source: ['canvas', 'text'], sort: ['_score', { canvas: 'asc' }] },
+  const child = (query: Query, inner?: estypes.SearchInnerHits): Query => ({
+    has_child: { type: PAGE, score_mode: 'max', boost: 0.5, query, ...(inner ? { inner_hits: inner } : {}) },
+  });
+  const all = child(pageText(p), innerHits(PAGE, pagesPerItem));
+  const read = readFilter(scope);
+  const filter = read.length ? { filter: read } : {};
+  if (p.clauses.length < 2) return { bool: { _name: PAGES_MATCH, must: [all], ...filter } };
+  const any = child({ bool: { should: p.clauses.map((c) => phrase('text_f', c.tokens, 'folded')), minimum_should_match: 1 } }, innerHits(PAGES_ANY, pagesPerItem));
+  return {
+    bool: {
+      _name: PAGES_MATCH,
+      must: p.clauses.map((c) => child(pageText({ clauses: [c], exact: p.exact }))),
+      should: [all, any],
+      ...filter,
     },
   };
-  const read = readFilter(scope);
-  return { bool: { _name: PAGES_MATCH, must: [hasChild], ...(read.length ? { filter: read } : {}) } };
 }
 
 function sortOf(req: SearchRequest, empty: boolean): estypes.SortCombinations[] {
@@ -187,7 +201,8 @@ export function searchBody(req: SearchRequest): estypes.SearchRequest {
   let must: Query;
   if (empty) must = { match_all: {} };
   else {
-    const p = plan(req.query.clauses);
+    // A query of several clauses asks for pages three times (each clause, all, any): a larger cost per token.
+    const p = plan(req.query.clauses, RECORD_FIELDS.length + (req.query.clauses.length < 2 ? 1 : 3));
     must = { bool: { should: [recordMatch(p), pagesMatch(p, req.scope, Math.max(0, req.pagesPerItem))], minimum_should_match: 1 } };
   }
   const from = Math.max(0, req.offset);
