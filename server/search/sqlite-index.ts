@@ -25,16 +25,17 @@ const RECORD_FIELDS = ['title', 'subjects', 'description', 'other'] as const;
 /** bm25 weights per column (exact, folded) of each record field: title > subjects/description > other. */
 const RECORD_WEIGHTS = [10, 6, 4, 2.5, 3, 2, 1.5, 1];
 /**
- * Items found by their pages alone are ranked when at most this many are found: those with every clause
+ * Items found by their pages alone are ranked when at most this many are found (and shown to the reader,
+ * sorted by relevance): those with every clause
  * as typed (diacritics and all) first, then by how often the clauses occur in them, both read from the
  * per-item word counts (search_term), one look-up per item and word. FTS5's bm25 would read every
  * occurrence of the words in the whole index once more to weigh them (49 ms for a common word on 300 000
  * pages, against 9 ms to find the items). Beyond this many, by title: a word in that many items is too
  * common for its frequency to say much.
  */
-const RANKED_ITEMS = 2000;
-/** Tokens of a clause looked up for ranking (a phrase's frequency is taken as its rarest word's). */
-const RANKED_TOKENS = 8;
+const RANKED_ITEMS = 1000;
+/** Tokens of the query looked up for ranking (a phrase's frequency is taken as its rarest word's). */
+const RANKED_TOKENS = 12;
 /** Private-use character between the values of a list field: FTS5 indexes it, no query contains it. */
 const VALUE_GAP = '\uE000';
 /** Pages per item a page rowid has room for (no << PAGE_BITS | canvas). */
@@ -141,7 +142,18 @@ export class SqliteSearchIndex implements SearchIndex {
     db.exec('DROP TABLE IF EXISTS temp.search_hit_pages');
     db.exec('CREATE TEMP TABLE search_hit (no INTEGER PRIMARY KEY, record_matched INTEGER, pages_matched INTEGER, readable INTEGER, exact INTEGER, score REAL)');
     db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hit_record (no INTEGER PRIMARY KEY, s REAL)');
-    db.exec('CREATE TEMP TABLE search_hit_pages (no INTEGER PRIMARY KEY, s REAL, exact INTEGER)');
+    db.exec('CREATE TEMP TABLE search_hit_pages (no INTEGER PRIMARY KEY)');
+    // Items whose pages changed with no record put after (an ingest stopped halfway): their text as a
+    // whole is brought up to date before anything is searched.
+    const dirty = db.prepare('SELECT item_id FROM search_dirty').pluck().all() as string[];
+    if (dirty.length > 0) {
+      db.transaction(() => {
+        for (const id of dirty) {
+          this.refreshItemText(id);
+          this.stmt('DELETE FROM search_dirty WHERE item_id = ?').run(id);
+        }
+      })();
+    }
   }
 
   private stmt(sql: string): Statement {
@@ -342,27 +354,38 @@ export class SqliteSearchIndex implements SearchIndex {
       .all(match, ...pageRange(no), limit) as number[];
   }
 
-  /** Ranks the items in search_hit_pages from their word counts (see RANKED_ITEMS). */
+  /**
+   * Ranks the items of search_hit found by their pages alone (see RANKED_ITEMS) from their word counts:
+   * one indexed join per token over those items, the first RANKED_TOKENS tokens of the query.
+   */
   private rankPageHits(query: ParsedQuery): void {
-    const clauses = query.clauses.map((c) => c.tokens.slice(0, RANKED_TOKENS));
-    const count = this.stmt('SELECT coalesce(sum(n), 0) AS f, coalesce(sum(CASE WHEN term = ? THEN n ELSE 0 END), 0) AS x FROM search_term WHERE item_id = ? AND folded = ?');
-    const set = this.stmt('UPDATE search_hit_pages SET exact = ?, s = ? WHERE no = ?');
-    for (const { no, item_id } of this.stmt('SELECT p.no, i.item_id FROM search_hit_pages p JOIN search_item i ON i.no = p.no').all() as { no: number; item_id: string }[]) {
-      let exact = 1;
-      let score = 0;
-      for (const tokens of clauses) {
-        let f = Infinity;
-        let x = Infinity;
-        for (const t of tokens) {
-          const c = count.get(t.exact, item_id, t.folded) as { f: number; x: number };
-          f = Math.min(f, c.f);
-          x = Math.min(x, c.x);
+    const counts = this.stmt(
+      `SELECT h.no AS no, coalesce(sum(t.n), 0) AS f, coalesce(sum(CASE WHEN t.term = ? THEN t.n ELSE 0 END), 0) AS x
+       FROM search_hit h JOIN search_item i ON i.no = h.no LEFT JOIN search_term t ON t.item_id = i.item_id AND t.folded = ?
+       WHERE h.record_matched = 0 GROUP BY h.no`,
+    );
+    const rank = new Map<number, { exact: boolean; score: number }>();
+    let budget = RANKED_TOKENS;
+    for (const clause of query.clauses) {
+      if (budget <= 0) break;
+      // A phrase occurs at most as often as its rarest word, as typed or folded.
+      const f = new Map<number, number>();
+      const x = new Map<number, number>();
+      for (const t of clause.tokens.slice(0, budget)) {
+        budget--;
+        for (const c of counts.all(t.exact, t.folded) as { no: number; f: number; x: number }[]) {
+          f.set(c.no, Math.min(f.get(c.no) ?? Infinity, c.f));
+          x.set(c.no, Math.min(x.get(c.no) ?? Infinity, c.x));
         }
-        if (x === 0) exact = 0;
-        score -= Math.log1p(f + 2 * x);
       }
-      set.run(exact, score, no);
+      for (const [no, n] of f) {
+        const r = rank.get(no) ?? { exact: true, score: 0 };
+        const nx = x.get(no) ?? 0;
+        rank.set(no, { exact: r.exact && nx > 0, score: r.score - Math.log1p(n + 2 * nx) });
+      }
     }
+    const set = this.stmt('UPDATE search_hit SET exact = ?, score = ? WHERE no = ?');
+    for (const [no, r] of rank) set.run(r.exact ? 1 : 0, r.score, no);
   }
 
   /**
@@ -414,14 +437,13 @@ export class SqliteSearchIndex implements SearchIndex {
       // Pages: one row per item holding all its pages' text, so that a common word walks the items that
       // have it, not their every page (counting its pages per item did: 300 ms a query on a million
       // pages). An item matches when every clause is in its pages, on one page or on several.
-      const found = this.stmt('INSERT INTO search_hit_pages SELECT rowid, 0, 0 FROM search_text_fts WHERE search_text_fts MATCH ?').run(foldedExpression(req.query)).changes;
-      if (found <= RANKED_ITEMS) this.rankPageHits(req.query);
+      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(foldedExpression(req.query));
       // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
-      // then items found by their pages alone: with the forms as typed first, then the most occurrences.
+      // then items found by their pages alone (rankPageHits).
       this.db
         .prepare(
           `INSERT INTO search_hit
-           SELECT r.rid, h.s IS NOT NULL, pg.no IS NOT NULL, ${readable}, CASE WHEN h.s IS NULL THEN pg.exact ELSE 0 END, coalesce(h.s, pg.s)
+           SELECT r.rid, h.s IS NOT NULL, pg.no IS NOT NULL, ${readable}, 0, coalesce(h.s, 0)
            FROM (SELECT no FROM search_hit_record UNION SELECT no FROM search_hit_pages) m
              JOIN search_record r ON r.rid = m.no
              LEFT JOIN search_hit_record h ON h.no = m.no
@@ -431,6 +453,10 @@ export class SqliteSearchIndex implements SearchIndex {
         .run(p);
     }
     const total = this.stmt('SELECT count(*) FROM search_hit').pluck().get() as number;
+    if (!empty && req.sort === 'relevance') {
+      const pageOnly = this.stmt('SELECT count(*) FROM search_hit WHERE record_matched = 0').pluck().get() as number;
+      if (pageOnly > 0 && pageOnly <= RANKED_ITEMS) this.rankPageHits(req.query);
+    }
     const order = {
       relevance: empty ? 'r.sort_title, r.item_id' : 'h.record_matched DESC, h.exact DESC, h.score, r.sort_title, r.item_id',
       date: 'r.date_from IS NULL, r.date_from, r.sort_title, r.item_id',

@@ -542,6 +542,14 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
         ],
       },
     ]);
+
+    // A page with both clauses: that page only, not the pages with either.
+    const both = fixture('search-response-any.json');
+    const hit = both.hits.hits[0];
+    hit.inner_hits.page.hits = { total: { value: 1, relation: 'eq' }, max_score: null, hits: [hit.inner_hits['page-any'].hits.hits[1]] };
+    const es2 = new Cluster().on('POST', '/vankho/_search', both);
+    const [item] = (await es2.index().search(request({ query: parseQuery('lời chương') }))).items;
+    assert.deepEqual([item!.pageHits, item!.pages.map((p) => p.canvas)], [1, [2]]);
   });
 
   it('search: an empty query lists under the access filter; sorts; paging stays inside the result window', async () => {

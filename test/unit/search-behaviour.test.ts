@@ -129,6 +129,8 @@ const TABLE: readonly Entry[] = [
   { q: '"nói đầu" "Chương một"', why: 'two phrases on two pages of one item', must: ['so-hoa#1', 'so-hoa#2'], mustNot: ['bao-cao'] },
   { q: '錄 初', why: 'two Han characters in two items: neither', must: [], mustNot: [] },
   { q: 'lời cánh đồng', why: 'words in two different items: neither', must: [], mustNot: [] },
+  { q: '公田 khoảnh', why: 'on two pages of an item the reader may not read: nothing', must: [], mustNot: [] },
+  { q: '公田 khoảnh', why: 'on two pages of an item the researcher reads', scope: 'researcher', must: ['dia-ba#1', 'dia-ba#2'], mustNot: ['dai-nam'] },
   { q: '性本 Nhân chi sơ', why: 'Han on one page, its reading on another: that item, the pages of each', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'] },
   { q: '大南 thực lục', why: 'mixed, in one record', must: ['dai-nam'], mustNot: ['tam-tu-kinh', 'so-hoa'] },
   { q: '三字經 Tam tự kinh', why: 'mixed, in one record', must: ['tam-tu-kinh'], mustNot: ['truyen-kieu', 'dai-nam'] },
@@ -746,6 +748,9 @@ function behaviour(create: () => Promise<Backend>) {
 
     it('trims an item to fewer pages', async () => {
       await index.trimItem('tam-tu-kinh', 1);
+      // Found by what is left at once, before the record is put again.
+      assert.strictEqual(await ids('"nhân chi sơ"'), 'nothing', 'before the record is put');
+      assert.strictEqual(await ids('人之初'), 'tam-tu-kinh#1', 'before the record is put');
       await index.putRecord(record('tam-tu-kinh'));
       assert.isNull(await index.getPage('tam-tu-kinh', 2));
       assert.isNull(await index.getPage('tam-tu-kinh', 3));
@@ -834,6 +839,28 @@ function behaviour(create: () => Promise<Backend>) {
 
 describe('search behaviour: embedded (SQLite FTS5)', () => {
   behaviour(embedded);
+
+  it('finds pages put without their record (an ingest stopped halfway) once the index is opened again', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-search-'));
+    try {
+      const file = path.join(dir, 'catalogue.db');
+      let db = openDatabase(file, SEARCH_MIGRATIONS);
+      await fillCorpus(new SqliteSearchIndex(db));
+      // The page changes; the record that would follow never comes.
+      await new SqliteSearchIndex(db).putPage({ ...page('so-hoa', 1), text: 'Bản thảo đã mục nát.', lines: [] });
+      db.close();
+      db = openDatabase(file, SEARCH_MIGRATIONS);
+      const index = new SqliteSearchIndex(db);
+      try {
+        assert.strictEqual(summary(await index.search(request('mục nát', 'anonymous'))), 'so-hoa#1');
+        assert.strictEqual(summary(await index.search(request('"nói đầu"', 'anonymous'))), 'nothing', 'the old text is gone');
+      } finally {
+        db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('search behaviour: Elasticsearch (needs VANKHO_TEST_ELASTICSEARCH_URL)', function () {
