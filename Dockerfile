@@ -42,6 +42,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/viewer/dist ./viewer/dist
 COPY config ./config
 COPY manifests/demo ./manifests/demo
+# The Han character table (Vietnamese readings of Han and Nôm), read at run time.
+COPY data/han ./data/han
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 8080

@@ -11,12 +11,15 @@
  * that matter. A manifest whose item has any OCR offers Content Search 1.0 and 2.0 (`services`).
  */
 import type { Canvas, Item } from '../catalogue/catalogue.js';
+import { hanTextOf, hasHan, readingText } from '../han/reading.js';
 import type { OcrPage } from '../storage/layout.js';
 import { contentSearchServices } from '../search/content-search.js';
 import type { Json, ManifestHooks } from './manifest.js';
 import type { PresentationUris } from './uris.js';
 
 export type Granularity = 'line' | 'word';
+/** The pages served per canvas: OCR by line, by word, and the Vietnamese reading of Han lines. */
+export type OcrPageKind = Granularity | 'reading';
 
 const CONTEXT = ['http://iiif.io/api/extension/text-granularity/context.json', 'http://iiif.io/api/presentation/3/context.json'];
 
@@ -40,17 +43,55 @@ export function ocrAnnotationPage(uris: PresentationUris, item: Item, canvas: Ca
   };
 }
 
+const READING_LABEL = {
+  vi: ['Âm đọc tiếng Việt của chữ Hán, chữ Nôm (máy tạo, chưa hiệu đính)'],
+  en: ['Vietnamese reading of the Han and Nôm text (machine-generated, not proofread)'],
+};
+
 /**
- * Manifest hooks for the pages that have OCR: the line page in the canvas's annotations, the ALTO and
- * the word page in its seeAlso, and the Content Search services of the manifest.
+ * The Vietnamese reading of a page's Han lines as an AnnotationPage: per OCR line with a Han character,
+ * a `supplementing` annotation in `vi` at line granularity whose body reads each character as the item's
+ * kind of text reads it (Literary Chinese or Nôm: han/reading.ts), on the line's box. Machine-generated, and it says so (label, generator).
  */
-export function ocrHooks(pagesWithOcr: ReadonlySet<number>, uris: PresentationUris): ManifestHooks {
+export function readingAnnotationPage(uris: PresentationUris, item: Item, canvas: Canvas, page: OcrPage): Json {
+  const id = uris.ocrPage(item.id, canvas.position, 'reading');
+  const target = uris.canvas(item.id, canvas.position);
+  const kind = hanTextOf(item);
+  return {
+    '@context': CONTEXT,
+    id,
+    type: 'AnnotationPage',
+    label: READING_LABEL,
+    items: page.lines
+      .filter((l) => hasHan(l.text))
+      .map((l, i) => ({
+        id: `${id}/${i + 1}`,
+        type: 'Annotation',
+        motivation: 'supplementing',
+        textGranularity: 'line',
+        label: READING_LABEL,
+        generator: { type: 'Software', name: 'Văn Khố: Unicode Unihan kVietnamese and curated Nôm readings' },
+        body: { type: 'TextualBody', value: readingText(l.text, kind), format: 'text/plain', language: 'vi' },
+        target: `${target}#xywh=${l.x},${l.y},${l.w},${l.h}`,
+      })),
+  };
+}
+
+/**
+ * Manifest hooks for the pages that have OCR: the line page in the canvas's annotations (and, for an
+ * item written in Han or Nôm, the reading page after it), the ALTO and the word page in its seeAlso, and
+ * the Content Search services of the manifest.
+ */
+export function ocrHooks(pagesWithOcr: ReadonlySet<number>, uris: PresentationUris, readings = false): ManifestHooks {
   return {
     services: (item) => (pagesWithOcr.size > 0 ? contentSearchServices(uris, item.id) : []),
     canvasExtras(item, canvas) {
       if (!pagesWithOcr.has(canvas.position)) return {};
       return {
-        annotations: [{ id: uris.ocrPage(item.id, canvas.position, 'line'), type: 'AnnotationPage' }],
+        annotations: [
+          { id: uris.ocrPage(item.id, canvas.position, 'line'), type: 'AnnotationPage' },
+          ...(readings ? [{ id: uris.ocrPage(item.id, canvas.position, 'reading'), type: 'AnnotationPage', label: READING_LABEL }] : []),
+        ],
         seeAlso: [
           {
             id: uris.alto(item.id, canvas.position),

@@ -13,7 +13,7 @@ import { CONTEXT_P2 } from './v2.js';
 import type { CollectionRef, Document, PresentationService, PresentationVersion } from './service.js';
 
 const CONTEXT_P3 = 'http://iiif.io/api/presentation/3/context.json';
-const OcrParams = z.object({ id: Id, n: z.coerce.number().int().min(1), granularity: z.enum(['line', 'word']) });
+const OcrParams = z.object({ id: Id, n: z.coerce.number().int().min(1), granularity: z.enum(['line', 'word', 'reading']) });
 const Page = z.object({ page: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
 export interface PresentationRoutesOptions {

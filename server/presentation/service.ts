@@ -9,7 +9,9 @@ import type { Archive } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
 import { canvasOf } from '../archive/service.js';
 import { collection, libraryCollection, topCollection } from './collections.js';
-import { ocrAnnotationPage, ocrHooks, type Granularity } from './ocr-annotations.js';
+import { NotFoundError } from '../errors.js';
+import { isHanItem } from '../han/reading.js';
+import { ocrAnnotationPage, ocrHooks, readingAnnotationPage, type OcrPageKind } from './ocr-annotations.js';
 import { buildManifest, type Json } from './manifest.js';
 import { presentationUris } from './uris.js';
 import { collectionToV2, manifestToV2 } from './v2.js';
@@ -38,10 +40,16 @@ export class PresentationService {
     private readonly opts: { pageSize: number; maxCached?: number },
   ) {}
 
-  /** The OCR of a page as an AnnotationPage. @throws NotFoundError (no item, page or OCR), Unauthorized/Forbidden */
-  async ocrPage(identity: Identity, itemId: string, n: number, granularity: Granularity, base: string): Promise<Document> {
+  /**
+   * The OCR of a page as an AnnotationPage (lines or words), or the reading of its Han lines (an item
+   * written in Han or Nôm only). @throws NotFoundError (no item, page or OCR; a reading of another item), Unauthorized/Forbidden
+   */
+  async ocrPage(identity: Identity, itemId: string, n: number, kind: OcrPageKind, base: string): Promise<Document> {
     const { item, page } = await this.archive.ocr(identity, itemId, n);
-    return document(ocrAnnotationPage(presentationUris(base), item, canvasOf(item, n), page, granularity), this.archive.openToAll(item.access));
+    const uris = presentationUris(base);
+    if (kind === 'reading' && !isHanItem(item)) throw new NotFoundError(`item ${itemId} is not written in Han or Nôm: it has no reading layer`);
+    const json = kind === 'reading' ? readingAnnotationPage(uris, item, canvasOf(item, n), page) : ocrAnnotationPage(uris, item, canvasOf(item, n), page, kind);
+    return document(json, this.archive.openToAll(item.access));
   }
 
   /**
@@ -60,7 +68,7 @@ export class PresentationService {
       uris,
       library: await this.archive.library(identity, item.library),
       collection: await this.archive.collection(identity, item.collection),
-      hooks: ocrHooks(await this.archive.pagesWithOcr(item), uris),
+      hooks: ocrHooks(await this.archive.pagesWithOcr(item), uris, isHanItem(item)),
     });
     const doc = document(version === 3 ? v3 : manifestToV2(v3, uris), this.archive.openToAll(item.access));
     if (this.manifests.size >= (this.opts.maxCached ?? 500)) this.manifests.delete(this.manifests.keys().next().value!);

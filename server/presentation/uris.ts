@@ -14,7 +14,7 @@ export function presentationUris(base: string) {
     paintingPage: (item: string, n: number) => `${p}/items/${item}/canvas/${n}/page`,
     painting: (item: string, n: number) => `${p}/items/${item}/canvas/${n}/page/image`,
     range: (item: string, path: string) => `${p}/items/${item}/range/${path}`,
-    ocrPage: (item: string, n: number, granularity: 'line' | 'word') => `${p}/items/${item}/canvas/${n}/ocr/${granularity}`,
+    ocrPage: (item: string, n: number, granularity: 'line' | 'word' | 'reading') => `${p}/items/${item}/canvas/${n}/ocr/${granularity}`,
     alto: (item: string, n: number) => `${base}/items/${item}/canvas/${n}/alto.xml`,
     top: () => `${p}/top`,
     collection: (id: string) => `${p}/collections/${id}`,

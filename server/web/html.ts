@@ -44,6 +44,12 @@ const WORDS = {
   fullTextOf: { vi: 'Toàn văn', en: 'Full text of' },
   page: { vi: 'Trang', en: 'Page' },
   openAtPage: { vi: 'Mở trang này', en: 'Open this page' },
+  showReadings: { vi: 'Hiện âm đọc dưới chữ Hán, chữ Nôm', en: 'Show the reading under Han and Nôm characters' },
+  hideReadings: { vi: 'Ẩn âm đọc', en: 'Hide the readings' },
+  readingsNote: {
+    vi: 'Âm đọc do máy tạo từ bảng Unihan và danh sách bổ sung, chưa hiệu đính. Chữ có nhiều cách đọc thì ghi cả, cách nhau bằng “/”.',
+    en: 'The readings are machine-generated from Unihan and a curated list, not proofread. A character with several readings shows them all, split by “/”.',
+  },
   backToItem: { vi: 'Về trang tài liệu', en: 'Back to the document' },
   filters: { vi: 'Bộ lọc', en: 'Filters' },
   activeFilters: { vi: 'Đang lọc', en: 'Active filters' },

@@ -10,6 +10,7 @@
 import type { Archive } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
 import type { Item } from '../catalogue/catalogue.js';
+import { hanTextOf, isHanItem, segments, shownReading, type HanText } from '../han/reading.js';
 import { pick } from '../presentation/labels.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { snippet } from '../search/match.js';
@@ -33,7 +34,16 @@ export const TEXT_STYLE = `
   .text-page h2 { font-size: 1.1rem; display: flex; flex-wrap: wrap; gap: .3rem 1rem; align-items: baseline; margin: .2rem 0 .5rem; }
   .text-page h2 a { font-size: .9rem; font-weight: normal; }
   .ocr { white-space: pre-line; overflow-wrap: anywhere; line-height: 1.6; }
+  .ocr.readings { line-height: 2.6; }
+  .ocr rt { font-size: .62em; color: #5a1e14; }
 `;
+
+/** Text with each Han or Nôm character over its reading (ruby); one without a reading stays bare. */
+function rubyHtml(text: string, kind: HanText): string {
+  return segments(text, kind)
+    .map((s) => ('han' in s ? (s.readings.length > 0 ? `<ruby>${esc(s.han)}<rt>${esc(shownReading(s))}</rt></ruby>` : esc(s.han)) : esc(s.text)))
+    .join('');
+}
 
 export type Access = 'allow' | 'reduced' | 'deny';
 
@@ -108,10 +118,16 @@ ${results}
   return { status: 200, page: layout({ lang, title: `${q ? `${q} · ` : ''}${pick(item.description.title, lang)}`, body, path, user: who.user, style: TEXT_STYLE }) };
 }
 
-/** GET /items/:id/text?page=: the recognised text, page by page, each with a link to its image in the reader. */
-export async function itemTextPage(archive: Archive, who: Identity, uris: PresentationUris, id: string, lang: Lang, screen: number): Promise<Rendered> {
+/**
+ * GET /items/:id/text?page=&readings=: the recognised text, page by page, each with a link to its image in
+ * the reader; for an item written in Han or Nôm, `readings=1` shows each character's reading under it.
+ */
+export async function itemTextPage(archive: Archive, who: Identity, uris: PresentationUris, id: string, lang: Lang, screen: number, withReadings = false): Promise<Rendered> {
   const { item, content } = await archive.item(who, id);
-  const path = `/items/${item.id}/text${screen > 1 ? `?page=${screen}` : ''}`;
+  const han = isHanItem(item);
+  const readings = han && withReadings;
+  const query = (page: number, r: boolean) => [page > 1 ? `page=${page}` : '', r ? 'readings=1' : ''].filter(Boolean).join('&');
+  const path = `/items/${item.id}/text${query(screen, readings) ? `?${query(screen, readings)}` : ''}`;
   const title = `${t('fullTextOf', lang)}${lang === 'en' ? ' ' : ': '}${pick(item.description.title, lang)}`;
   if (content.effect === 'deny') return closed(who, item, lang, title, path);
   // The pages of this screen only: a 9 000-page book is not read for 20 of its pages.
@@ -121,10 +137,15 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
   const sections = shown
     .map(
       (p) => `<section class="text-page" id="trang-${p.canvas}"><h2>${esc(pageName(item, p.canvas, lang))} <a href="${esc(readerAt(uris, item.id, p.canvas, '', lang))}">${t('openAtPage', lang)}</a></h2>
-<div class="ocr"${textLang}>${esc(p.text)}</div></section>`,
+<div class="ocr${readings ? ' readings' : ''}"${textLang}>${readings ? rubyHtml(p.text, hanTextOf(item)) : esc(p.text)}</div></section>`,
     )
     .join('\n');
-  const link = (n: number, key: 'previous' | 'next') => `<a href="/items/${esc(item.id)}/text?page=${n}&amp;lang=${lang}">${t(key, lang)}</a>`;
+  const href = (n: number, r: boolean) => `/items/${esc(item.id)}/text?${esc(query(n, r))}${query(n, r) ? '&amp;' : ''}lang=${lang}`;
+  const link = (n: number, key: 'previous' | 'next') => `<a href="${href(n, readings)}">${t(key, lang)}</a>`;
+  const toggle =
+    han && total > 0
+      ? `<p class="readings-toggle"><a href="${href(screen, !readings)}"${readings ? ' aria-pressed="true"' : ''}>${t(readings ? 'hideReadings' : 'showReadings', lang)}</a>${readings ? ` <small>${esc(t('readingsNote', lang))}</small>` : ''}</p>`
+      : '';
   const pager =
     screens > 1
       ? `<nav class="pager">${screen > 1 ? link(screen - 1, 'previous') : ''} ${t('pageOf', lang).replace('{n}', String(screen)).replace('{m}', String(screens))} ${screen < screens ? link(screen + 1, 'next') : ''}</nav>`
@@ -132,6 +153,7 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
   const body = `${heading(item, title, lang)}
 <div class="in-item">${searchForm(item.id, lang, '', 'item-q')}</div>
 ${total === 0 ? `<p>${t('noText', lang)}</p>` : `<p>${counted(total, 'pagesWithText', lang)}</p>`}
+${toggle}
 ${sections}
 ${pager}`;
   return { status: 200, page: layout({ lang, title, body, path, user: who.user, style: TEXT_STYLE }) };

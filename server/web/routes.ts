@@ -30,6 +30,7 @@ export interface WebDeps {
 }
 
 const PageQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
+const TextQuery = PageQuery.extend({ readings: z.enum(['0', '1']).default('0') });
 const ReaderQuery = z.object({
   manifest: z
     .url({ protocol: /^https?$/ })
@@ -99,8 +100,8 @@ export function webRoutes(deps: WebDeps): Router {
   });
   router.get('/items/:id/text', async (ctx) => {
     const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
-    const { page } = parseOrThrow(PageQuery, ctx.query, 'query');
-    const out = await itemTextPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), page);
+    const { page, readings } = parseOrThrow(TextQuery, ctx.query, 'query');
+    const out = await itemTextPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), id, langOf(ctx), page, readings === '1');
     html(ctx, 'web_item_text', out.page);
     ctx.status = out.status;
   });

@@ -513,7 +513,7 @@ describe('the image, rehearsed in empty folders', function () {
     const runtime = await rehearse(final, path.join(tmp, 'runtime'), contextFiles(), rehearsed, true, log);
     rehearsed.set('runtime', runtime);
     const at = (f: string) => host(runtime, path.posix.join(runtime.workdir, f));
-    for (const f of ['package.json', 'dist/server/cli.js', 'viewer/dist/reading-room.js', 'config/default.json', 'manifests/demo/catalogue.json', 'node_modules/better-sqlite3/package.json', 'node_modules/sharp/package.json']) {
+    for (const f of ['package.json', 'dist/server/cli.js', 'viewer/dist/reading-room.js', 'config/default.json', 'manifests/demo/catalogue.json', 'data/han/han-table.tsv', 'node_modules/better-sqlite3/package.json', 'node_modules/sharp/package.json']) {
       assert.isTrue(existsSync(at(f)), `runtime has ${f}`);
     }
     const type = (JSON.parse(readFileSync(at('package.json'), 'utf8')) as { type?: string }).type;

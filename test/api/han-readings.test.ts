@@ -1,0 +1,161 @@
+/**
+ * The Vietnamese reading of Han and Nôm text for readers, on a real server: the reading layer of each
+ * canvas as a IIIF annotation page (linked from the canvas, so Mirador and other viewers show it), and
+ * the full-text view with each character's reading under it. What a reader and a viewer check: the
+ * reading of a known line, the line's box, the machine-generated label, which items have a layer, the
+ * same access as the OCR, and a clear 400/404 for bad requests.
+ */
+import path from 'node:path';
+import { assert } from 'chai';
+import { after, before, describe, it } from 'mocha';
+import sharp from 'sharp';
+import { SESSION_COOKIE } from '../../server/auth/identity.js';
+import { ocrKeys, type OcrLine, type OcrPage } from '../../server/storage/layout.js';
+import { presentation3Errors } from '../helpers/iiif-schema.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+
+type Json = Record<string, any>;
+
+const HAN_ITEM = 'tam-tu-kinh';
+const VI_ITEM = 'bao-cao';
+const CLOSED = 'dia-ba';
+
+const line = (text: string, x: number, y: number, w: number, h: number): OcrLine => ({ text, x, y, w, h, words: [{ text, x, y, w, h, confidence: 0.9 }] });
+/** A woodblock page: two Han lines, a Nôm line with Extension B characters, and a Vietnamese note. */
+const HAN_LINES = [line('人之初性本善', 100, 100, 100, 600), line('性相近習相遠', 220, 100, 100, 600), line('漢𡨸喃字', 340, 100, 100, 400), line('Ghi chú của thư viện', 100, 900, 500, 40)];
+
+describe('Hán-Nôm readings for readers', () => {
+  let srv: TestServer;
+  let researcher = '';
+  const get = (p: string, cookie = '') => srv.get(p, cookie ? { headers: { cookie } } : {});
+  const json = async (p: string, cookie = ''): Promise<Json> => {
+    const res = await get(p, cookie);
+    assert.strictEqual(res.status, 200, `${p}: ${res.status}`);
+    return (await res.json()) as Json;
+  };
+  const manifest = (id: string) => `/iiif/presentation/3/items/${id}/manifest`;
+  const reading = (id: string, n = 1) => `/iiif/presentation/3/items/${id}/canvas/${n}/ocr/reading`;
+
+  before(async () => {
+    srv = await startTestServer();
+    const dir = await tempDir();
+    const file = path.join(dir, 'trang.jpg');
+    await sharp({ create: { width: 600, height: 1000, channels: 3, background: '#e8dcc0' } }).jpeg().toFile(file);
+    await srv.put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
+    await srv.put('/api/collections/han-nom', { library: 'tinh', label: { vi: 'Hán Nôm' } });
+    const pages: [string, string, readonly OcrLine[]][] = [
+      [HAN_ITEM, 'hn-1', HAN_LINES],
+      [VI_ITEM, 'vi-1', [line('Báo cáo năm 2024', 100, 100, 400, 40)]],
+      [CLOSED, 'hn-mat', [line('東鄂社地簿', 100, 100, 100, 500)]],
+    ];
+    for (const [, image, lines] of pages) {
+      await srv.add(file, image);
+      const page: OcrPage = { width: 600, height: 1000, language: 'lzh', lines };
+      await srv.deps.store.put(ocrKeys(image).lines, JSON.stringify(page));
+      await srv.deps.store.put(ocrKeys(image).alto, '<alto/>');
+    }
+    const rights = 'http://creativecommons.org/publicdomain/mark/1.0/';
+    const han = { title: { vi: 'Tam tự kinh', original: '三字經' }, languages: ['lzh'], scripts: ['han'], rights };
+    await srv.put(`/api/items/${HAN_ITEM}`, { collection: 'han-nom', kind: 'woodblock', description: han, canvases: [{ image: 'hn-1' }] });
+    await srv.put(`/api/items/${VI_ITEM}`, { collection: 'han-nom', kind: 'book', description: { title: { vi: 'Báo cáo' }, languages: ['vi'], scripts: ['latn'], rights }, canvases: [{ image: 'vi-1' }] });
+    await srv.put(`/api/items/${CLOSED}`, { collection: 'han-nom', kind: 'manuscript', accessLevel: 'researcher', description: { ...han, title: { vi: 'Địa bạ' } }, canvases: [{ image: 'hn-mat' }] });
+    for (const id of [HAN_ITEM, VI_ITEM, CLOSED]) await srv.deps.archive.indexer.item(id, { pages: true });
+    const sid = srv.deps.auth.sessions.create({
+      user: { id: 'nghien-cuu', name: 'Nhà nghiên cứu', roles: ['researcher'], library: null },
+      idToken: null,
+      refreshToken: null,
+      refreshAfter: Date.now() + 3_600_000,
+    });
+    researcher = `${SESSION_COOKIE}=${sid}`;
+  });
+  after(() => srv.close());
+
+  describe('the reading layer (IIIF annotations)', () => {
+    it('is linked from each canvas of an item written in Han, after the OCR lines, labelled machine-generated', async () => {
+      const m = await json(manifest(HAN_ITEM));
+      assert.deepEqual(presentation3Errors(m), [], 'the manifest is valid Presentation 3');
+      const refs = m.items[0].annotations as Json[];
+      assert.deepEqual(
+        refs.map((a) => a.id.split('/').slice(-2).join('/')),
+        ['ocr/line', 'ocr/reading'],
+      );
+      assert.match(refs[1]!.label.vi[0], /máy tạo/);
+      assert.match(refs[1]!.label.en[0], /machine-generated/);
+    });
+
+    it('reads each Han line in Vietnamese, on the line’s box, as a supplementing annotation in vi at line granularity', async () => {
+      const page = await json(reading(HAN_ITEM));
+      assert.strictEqual(page.type, 'AnnotationPage');
+      assert.include(page['@context'], 'http://iiif.io/api/extension/text-granularity/context.json');
+      const canvas = `${srv.url}/iiif/presentation/3/items/${HAN_ITEM}/canvas/1`;
+      assert.deepEqual(
+        page.items.map((a: Json) => [a.body.value, a.target]),
+        [
+          ['nhân chi sơ tính bản thiện', `${canvas}#xywh=100,100,100,600`],
+          ['tính tương cận tập tương viễn', `${canvas}#xywh=220,100,100,600`],
+          // Nôm, 𡨸 in Extension B (two UTF-16 units) read as one character.
+          ['hán chữ nôm tự', `${canvas}#xywh=340,100,100,400`],
+        ],
+        'the Vietnamese note has no Han: no reading',
+      );
+      for (const a of page.items as Json[]) {
+        assert.strictEqual(a.motivation, 'supplementing');
+        assert.strictEqual(a.textGranularity, 'line');
+        assert.deepEqual([a.body.type, a.body.language, a.body.format], ['TextualBody', 'vi', 'text/plain']);
+        assert.strictEqual(a.generator.type, 'Software');
+      }
+    });
+
+    it('is not offered for an item not written in Han: no link, and 404 with a reason', async () => {
+      const m = await json(manifest(VI_ITEM));
+      assert.deepEqual(
+        (m.items[0].annotations as Json[]).map((a) => a.id.split('/').pop()),
+        ['line'],
+      );
+      const res = await get(reading(VI_ITEM));
+      assert.strictEqual(res.status, 404);
+      assert.match(((await res.json()) as Json).message, /not written in Han or Nôm/);
+    });
+
+    it('answers 404 for an unknown item or page and 400 for a bad page number', async () => {
+      assert.strictEqual((await get(reading('khong-co'))).status, 404);
+      assert.strictEqual((await get(reading(HAN_ITEM, 9))).status, 404);
+      assert.strictEqual((await get(`/iiif/presentation/3/items/${HAN_ITEM}/canvas/0/ocr/reading`)).status, 400);
+      assert.strictEqual((await get(`/iiif/presentation/3/items/${HAN_ITEM}/canvas/1/ocr/ruby`)).status, 400);
+    });
+
+    it('is read as the OCR is: a researcher’s item answers 401 to anyone, 200 to a researcher', async () => {
+      assert.strictEqual((await get(`/iiif/presentation/3/items/${CLOSED}/canvas/1/ocr/line`)).status, 401);
+      assert.strictEqual((await get(reading(CLOSED))).status, 401);
+      const page = await json(reading(CLOSED), researcher);
+      // 東 has two readings in Unihan (listed alphabetically): both shown; 鄂 and 簿 have none: as they are.
+      assert.strictEqual(page.items[0].body.value, 'hốc/đông 鄂 xã địa 簿');
+    });
+  });
+
+  describe('the full-text view', () => {
+    it('offers the readings for an item written in Han, and shows each character over its reading', async () => {
+      const plain = await (await get(`/items/${HAN_ITEM}/text`)).text();
+      assert.include(plain, '人之初性本善');
+      assert.notInclude(plain, '<ruby>');
+      assert.include(plain, `href="/items/${HAN_ITEM}/text?readings=1&amp;lang=vi"`);
+      const res = await get(`/items/${HAN_ITEM}/text?readings=1`);
+      assert.strictEqual(res.status, 200);
+      const html = await res.text();
+      assert.include(html, '<ruby>人<rt>nhân</rt></ruby><ruby>之<rt>chi</rt></ruby><ruby>初<rt>sơ</rt></ruby>');
+      assert.include(html, '<ruby>𡨸<rt>chữ</rt></ruby>');
+      assert.include(html, 'Ghi chú của thư viện', 'other text as it is');
+      assert.match(html, /máy tạo/, 'says the readings are machine-generated');
+      assert.include(html, `href="/items/${HAN_ITEM}/text?lang=vi"`, 'a way back to the text alone');
+    });
+
+    it('offers none for an item not written in Han, and refuses a bad value with 400', async () => {
+      const html = await (await get(`/items/${VI_ITEM}/text?readings=1`)).text();
+      assert.notInclude(html, '<ruby>');
+      assert.notInclude(html, 'readings=1');
+      const bad = await get(`/items/${HAN_ITEM}/text?readings=yes`);
+      assert.strictEqual(bad.status, 400);
+      assert.match(await bad.text(), /readings/);
+    });
+  });
+});
