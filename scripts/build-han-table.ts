@@ -13,7 +13,7 @@
  * What goes in: kVietnamese from Unihan_Readings.txt (mostly the Sino-Vietnamese reading) and the
  * variant fields below from Unihan_Variants.txt, their `<source` annotations stripped. The output is
  * deterministic: one line per character, sorted by code point, `char TAB readings TAB variants`:
- * - readings: Unihan's kVietnamese, space-separated, NFC, in Unihan's order (alphabetical);
+ * - readings: Unihan's kVietnamese, space-separated, NFC, in Unihan's order (not by use);
  * - (a fourth field, only when the curated file has the character) its curated readings, in their
  *   order, the usual one in Nôm text first (table.ts merges the two: Unihan's, then curated ones it lacks);
  * - variants: the characters themselves, no separator, by code point. The relations are made
@@ -164,7 +164,7 @@ export async function buildTable(unicodeDir: string, curatedText: string): Promi
     `# modified: fields selected and merged with ${curated.length} curated entries (curated-readings.tsv).`,
     '# Format: char TAB Unihan readings (space-separated, Unihan order) TAB variants (characters,',
     '# no separator; relations made symmetric, not transitive) [TAB the curated (Nôm) readings alone, most',
-    '# usual first]. Sorted by code point; NFC. Unihan lists a character\'s readings alphabetically.',
+    '# usual first]. Sorted by code point; NFC. Unihan does not order a character\'s readings by use.',
     `# Characters: ${chars.length}; with a reading: ${withReading}.`,
   ];
   return [...header, ...lines].join('\n') + '\n';

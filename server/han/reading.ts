@@ -2,11 +2,12 @@
  * The Vietnamese reading of Han and Nôm text, character by character, from the character table
  * (table.ts): what the reading layer (an annotation page per canvas) and the full-text view's ruby show.
  *
- * Which reading depends on the text (table.ts readingsIn): Literary Chinese reads Sino-Vietnamese
- * (Unihan's; when it gives several — about 200 characters — all of them, split by "/": hốc/đông for
- * 東, as Unihan lists them alphabetically, not by use); Nôm reads the most usual curated Nôm reading
- * (之 gì, 初 xưa), else Unihan's. A character with no reading stays as it is. The layer is labelled
- * machine-generated.
+ * Which reading depends on the text (table.ts readingsIn): Literary Chinese reads Unihan's kVietnamese
+ * (when it gives several — about 200 characters — all of them, split by "/": hốc/đông for 東, as Unihan
+ * does not order them by use); Nôm reads the most usual curated Nôm reading (之 gì, 初 xưa), else
+ * Unihan's. kVietnamese mixes Sino-Vietnamese and Nôm readings (子 has only tí) and lacks common
+ * characters (辰, 雨): a Hán text needs a Hán-Việt source, not in the table yet. A character with no
+ * reading stays as it is. The layer is labelled machine-generated.
  * Characters are code points; a variation selector (or any mark) stays with the character before it.
  */
 import type { Item } from '../catalogue/catalogue.js';
@@ -41,6 +42,9 @@ export function segments(text: string, kind: HanText): Segment[] {
   return out;
 }
 
+/** Whether a Han character of the text has a reading in such text. */
+export const hasReading = (text: string, kind: HanText): boolean => segments(text, kind).some((s) => 'han' in s && s.readings.length > 0);
+
 /** Whether the text has a Han character. */
 export const hasHan = (text: string): boolean => /\p{Script=Han}/u.test(text);
 
@@ -52,33 +56,33 @@ export const shownReading = (s: { readonly han: string; readonly readings: reado
  * ("人之初" → "nhân chi sơ"; "人之初 — Nhân" → "nhân chi sơ — Nhân"); other text as it is.
  */
 export function readingText(text: string, kind: HanText): string {
-  let out = '';
+  const out: string[] = [];
+  // Whether what is written so far ends in a non-space, and whether it was a character's reading.
+  let open = false;
   let afterHan = false;
   for (const s of segments(text, kind)) {
     const han = 'han' in s;
     const piece = han ? shownReading(s) : s.text;
     // A space between two syllables, and between a syllable and a word that touches it.
-    if ((han || afterHan) && /\S$/u.test(out) && /^\S/u.test(piece)) out += ' ';
-    out += piece;
+    if ((han || afterHan) && open && /^\S/u.test(piece)) out.push(' ');
+    out.push(piece);
+    open = /\S$/u.test(piece);
     afterHan = han;
   }
-  return out;
+  return out.join('');
 }
 
-/** Scripts (ISO 15924, as catalogued: any case) whose text is Han or Nôm. */
-const HAN_SCRIPTS = new Set(['han', 'hani', 'hant', 'hans', 'hanb', 'nom']);
-/** Languages written in Han: Literary Chinese, Nôm-written Vietnamese when so tagged. */
-const HAN_LANGUAGES = new Set(['lzh', 'och', 'ltc', 'vi-hani', 'vi-nom']);
-
-/** Whether an item is catalogued as written in Han or Nôm: its pages get a reading layer. */
+/**
+ * Whether an item is written in Han or Nôm (Vietnamese readings apply): catalogued with the script `han`
+ * or `nom`, or, with no script, the language `lzh` — as OCR decides (ingest/ocr.ts). Tày Nôm (`tay-nom`)
+ * is not: its characters read in Tày, which the table does not have.
+ */
 export function isHanItem(item: Pick<Item, 'description'>): boolean {
   const d = item.description;
-  return d.scripts.some((s) => HAN_SCRIPTS.has(s.toLowerCase())) || d.languages.some((l) => HAN_LANGUAGES.has(l.toLowerCase()));
+  return d.scripts.some((s) => s === 'han' || s === 'nom') || (d.scripts.length === 0 && d.languages.includes('lzh'));
 }
 
-/** How an item's Han characters read: Literary Chinese when it is catalogued so (and not also Vietnamese), else Nôm. */
+/** How an item's characters read: Nôm when it is catalogued with the script `nom`, else Literary Chinese. */
 export function hanTextOf(item: Pick<Item, 'description'>): HanText {
-  const langs = item.description.languages.map((l) => l.toLowerCase());
-  return langs.some((l) => CHINESE.has(l)) && !langs.some((l) => l === 'vi' || l.startsWith('vi-')) ? 'han' : 'nom';
+  return item.description.scripts.includes('nom') ? 'nom' : 'han';
 }
-const CHINESE = new Set(['lzh', 'och', 'ltc', 'zh']);

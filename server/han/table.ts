@@ -18,7 +18,7 @@ export const HAN_TABLE_PATH = path.join(projectRoot, 'data', 'han', 'han-table.t
 interface Entry {
   /** Unihan's readings, then the curated ones Unihan lacks. */
   readonly readings: readonly string[];
-  /** Unihan's kVietnamese readings (alphabetical). */
+  /** Unihan's kVietnamese readings, in its order (not by use). */
   readonly unihan: readonly string[];
   /** The curated (Nôm) readings, most usual first; [] when the curated file does not have the character. */
   readonly nom: readonly string[];
@@ -73,7 +73,7 @@ export function readingsOf(ch: string): readonly string[] {
 
 /**
  * How a character reads in a text: in Literary Chinese (`han`), its Sino-Vietnamese readings (Unihan's,
- * alphabetical: all of them when there are several), else the curated ones; in Nôm text (`nom`), its
+ * in its order, not by use: all of them when there are several), else the curated ones; in Nôm text (`nom`), its
  * most usual curated (Nôm) reading, else Unihan's. [] when it has none.
  */
 export function readingsIn(ch: string, text: 'han' | 'nom'): readonly string[] {

@@ -41,7 +41,7 @@ export const TEXT_STYLE = `
 /** Text with each Han or Nôm character over its reading (ruby); one without a reading stays bare. */
 function rubyHtml(text: string, kind: HanText): string {
   return segments(text, kind)
-    .map((s) => ('han' in s ? (s.readings.length > 0 ? `<ruby>${esc(s.han)}<rt>${esc(shownReading(s))}</rt></ruby>` : esc(s.han)) : esc(s.text)))
+    .map((s) => ('han' in s ? (s.readings.length > 0 ? `<ruby>${esc(s.han)}<rt lang="vi">${esc(shownReading(s))}</rt></ruby>` : esc(s.han)) : esc(s.text)))
     .join('');
 }
 

@@ -142,8 +142,8 @@ describe('Hán-Nôm readings for readers', () => {
       const res = await get(`/items/${HAN_ITEM}/text?readings=1`);
       assert.strictEqual(res.status, 200);
       const html = await res.text();
-      assert.include(html, '<ruby>人<rt>nhân</rt></ruby><ruby>之<rt>chi</rt></ruby><ruby>初<rt>sơ</rt></ruby>');
-      assert.include(html, '<ruby>𡨸<rt>chữ</rt></ruby>');
+      assert.include(html, '<ruby>人<rt lang="vi">nhân</rt></ruby><ruby>之<rt lang="vi">chi</rt></ruby><ruby>初<rt lang="vi">sơ</rt></ruby>');
+      assert.include(html, '<ruby>𡨸<rt lang="vi">chữ</rt></ruby>');
       assert.include(html, 'Ghi chú của thư viện', 'other text as it is');
       assert.match(html, /máy tạo/, 'says the readings are machine-generated');
       assert.include(html, `href="/items/${HAN_ITEM}/text?lang=vi"`, 'a way back to the text alone');

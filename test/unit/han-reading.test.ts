@@ -30,13 +30,15 @@ describe('Han text read in Vietnamese', () => {
     assert.deepEqual(s, [{ han: '人\u{E0100}', readings: ['nhân'] }, { han: '之', readings: ['chi'] }]);
   });
 
-  it('knows which items are written in Han or Nôm, and how their characters read', () => {
+  it('knows which items are written in Han or Nôm, and how their characters read (by script, as OCR does)', () => {
     assert.isTrue(isHanItem(item(['lzh'], ['han'])));
-    assert.isTrue(isHanItem(item(['vi'], ['Nom'])));
-    assert.isTrue(isHanItem(item(['lzh'], [])));
+    assert.isTrue(isHanItem(item(['vi'], ['nom'])));
+    assert.isTrue(isHanItem(item(['lzh'], [])), 'Literary Chinese with no script');
     assert.isFalse(isHanItem(item(['vi'], ['latn'])));
+    assert.isFalse(isHanItem(item(['tyz'], ['tay-nom'])), 'Tày Nôm reads in Tày, not in Vietnamese');
     assert.strictEqual(hanTextOf(item(['lzh'], ['han'])), 'han');
-    assert.strictEqual(hanTextOf(item(['vi'], ['Nom'])), 'nom');
-    assert.strictEqual(hanTextOf(item(['lzh', 'vi'], ['han'])), 'nom', 'a Nôm text with Literary Chinese in it reads as Nôm');
+    assert.strictEqual(hanTextOf(item(['vi'], ['nom'])), 'nom');
+    assert.strictEqual(hanTextOf(item(['lzh', 'vi'], ['han'])), 'han', 'the script decides, not the languages');
+    assert.strictEqual(hanTextOf(item(['vi', 'lzh'], ['han', 'nom'])), 'nom');
   });
 });
