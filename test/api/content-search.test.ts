@@ -11,12 +11,11 @@ import path from 'node:path';
 import { assert } from 'chai';
 import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
-import { SESSION_COOKIE } from '../../server/auth/identity.js';
 import { projectRoot } from '../../server/config.js';
 import { MAX_QUERY_CHARS } from '../../server/search/query.js';
-import { ocrKeys, type Box, type OcrLine, type OcrPage, type OcrWord } from '../../server/storage/layout.js';
+import { type Box, type OcrLine, type OcrWord } from '../../server/storage/layout.js';
 import { presentation3Errors } from '../helpers/iiif-schema.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { putOcr, researcherCookie, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -136,22 +135,14 @@ describe('IIIF Content Search', function () {
     ];
     for (const [, image, lines] of pages) {
       await srv.add(file, image);
-      const page: OcrPage = { width: 1000, height: 1400, language: 'vi', lines };
-      await srv.deps.store.put(ocrKeys(image).lines, JSON.stringify(page));
-      await srv.deps.store.put(ocrKeys(image).alto, '<alto/>');
+      await putOcr(srv, image, { width: 1000, height: 1400, language: 'vi', lines });
     }
     const description = { title: { vi: 'Văn bản có chữ' }, languages: ['vi'], rights: 'http://creativecommons.org/publicdomain/mark/1.0/' };
     await srv.put(`/api/items/${ITEM}`, { collection: 'so-hoa', kind: 'book', description, canvases: pages.filter((p) => p[0] === ITEM).map((p) => ({ image: p[1] })) });
     await srv.put(`/api/items/${CLOSED}`, { collection: 'so-hoa', kind: 'book', accessLevel: 'researcher', description, canvases: [{ image: 'cs-mat' }] });
     // As ingest does once the OCR is stored.
     for (const id of [ITEM, CLOSED]) await srv.deps.archive.indexer.item(id, { pages: true });
-    const sid = srv.deps.auth.sessions.create({
-      user: { id: 'nghien-cuu', name: 'Nhà nghiên cứu', roles: ['researcher'], library: null },
-      idToken: null,
-      refreshToken: null,
-      refreshAfter: Date.now() + 3_600_000,
-    });
-    researcher = `${SESSION_COOKIE}=${sid}`;
+    researcher = researcherCookie(srv);
   });
   after(() => srv.close());
 

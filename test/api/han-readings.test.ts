@@ -9,10 +9,9 @@ import path from 'node:path';
 import { assert } from 'chai';
 import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
-import { SESSION_COOKIE } from '../../server/auth/identity.js';
-import { ocrKeys, type OcrLine, type OcrPage } from '../../server/storage/layout.js';
+import type { OcrLine } from '../../server/storage/layout.js';
 import { presentation3Errors } from '../helpers/iiif-schema.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { putOcr, researcherCookie, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -50,9 +49,7 @@ describe('Hán-Nôm readings for readers', () => {
     ];
     for (const [, image, lines] of pages) {
       await srv.add(file, image);
-      const page: OcrPage = { width: 600, height: 1000, language: 'lzh', lines };
-      await srv.deps.store.put(ocrKeys(image).lines, JSON.stringify(page));
-      await srv.deps.store.put(ocrKeys(image).alto, '<alto/>');
+      await putOcr(srv, image, { width: 600, height: 1000, language: 'lzh', lines });
     }
     const rights = 'http://creativecommons.org/publicdomain/mark/1.0/';
     const han = { title: { vi: 'Tam tự kinh', original: '三字經' }, languages: ['lzh'], scripts: ['han'], rights };
@@ -60,13 +57,7 @@ describe('Hán-Nôm readings for readers', () => {
     await srv.put(`/api/items/${VI_ITEM}`, { collection: 'han-nom', kind: 'book', description: { title: { vi: 'Báo cáo' }, languages: ['vi'], scripts: ['latn'], rights }, canvases: [{ image: 'vi-1' }] });
     await srv.put(`/api/items/${CLOSED}`, { collection: 'han-nom', kind: 'manuscript', accessLevel: 'researcher', description: { ...han, title: { vi: 'Địa bạ' } }, canvases: [{ image: 'hn-mat' }] });
     for (const id of [HAN_ITEM, VI_ITEM, CLOSED]) await srv.deps.archive.indexer.item(id, { pages: true });
-    const sid = srv.deps.auth.sessions.create({
-      user: { id: 'nghien-cuu', name: 'Nhà nghiên cứu', roles: ['researcher'], library: null },
-      idToken: null,
-      refreshToken: null,
-      refreshAfter: Date.now() + 3_600_000,
-    });
-    researcher = `${SESSION_COOKIE}=${sid}`;
+    researcher = researcherCookie(srv);
   });
   after(() => srv.close());
 

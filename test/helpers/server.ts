@@ -11,7 +11,8 @@ import pino from 'pino';
 import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { addImage } from '../../server/ingest/pyramid.js';
-import { pyramidKey, readImageRecord, type ImageRecord } from '../../server/storage/layout.js';
+import { SESSION_COOKIE } from '../../server/auth/identity.js';
+import { ocrKeys, pyramidKey, readImageRecord, type ImageRecord, type OcrPage } from '../../server/storage/layout.js';
 import { track } from './fixtures.js';
 
 export interface TestServer {
@@ -109,4 +110,21 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       }),
     close,
   };
+}
+
+/** A signed-in researcher's session on the server, as the `cookie` header to send. */
+export function researcherCookie(srv: TestServer): string {
+  const sid = srv.deps.auth.sessions.create({
+    user: { id: 'nghien-cuu', name: 'Nhà nghiên cứu', roles: ['researcher'], library: null },
+    idToken: null,
+    refreshToken: null,
+    refreshAfter: Date.now() + 3_600_000,
+  });
+  return `${SESSION_COOKIE}=${sid}`;
+}
+
+/** Stores an image's OCR where ingest stores it (lines as JSON, and an ALTO placeholder). */
+export async function putOcr(srv: TestServer, image: string, page: OcrPage): Promise<void> {
+  await srv.deps.store.put(ocrKeys(image).lines, JSON.stringify(page));
+  await srv.deps.store.put(ocrKeys(image).alto, '<alto/>');
 }
