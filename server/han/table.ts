@@ -93,3 +93,8 @@ export function hanTableInfo(): { characters: number; withReading: number; unico
   const { entries, withReading, unicodeVersion } = load();
   return { characters: entries.size, withReading, unicodeVersion };
 }
+
+/** Every character in the table with its readings (Unihan's, then curated ones), for indexes built over it. */
+export function* charactersWithReadings(): Iterable<[string, readonly string[]]> {
+  for (const [ch, e] of load().entries) if (e.readings.length > 0) yield [ch, e.readings];
+}

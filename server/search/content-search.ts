@@ -21,6 +21,9 @@ import { wordJoiner, type Box } from '../storage/layout.js';
 import { nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
 import { joinNeighbours, occurrences, type Occurrence } from './match.js';
+import { readingPhrases } from './reading.js';
+
+const HAN = /\p{Script=Han}/u;
 import type { ParsedQuery } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -242,8 +245,11 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
   // word boxes: a common word in a 500-page book is ten thousand hits, and its pages' boxes weigh
   // megabytes). Pass 2, the pages this response shows: boxes from the words.
   const sorted = [...docs].sort((a, b) => a.canvas - b.canvas);
+  const readings = readingPhrases(query) !== null;
   const counts = sorted.map((doc) => {
-    const parts = query.clauses.length === 0 ? [] : doc.folded !== undefined ? partsFromFolded(doc.folded, query) : partsFromText(doc.text, query);
+    // A run of readings over Han characters is found from the tokens (the expression knows only words).
+    const byTokens = doc.folded === undefined || (readings && HAN.test(doc.folded));
+    const parts = query.clauses.length === 0 ? [] : byTokens ? partsFromText(doc.text, query) : partsFromFolded(doc.folded!, query);
     return { hits: parts.length, parts };
   });
   const total = counts.reduce((n, c) => n + c.hits, 0);

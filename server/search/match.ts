@@ -6,6 +6,7 @@
  */
 import { tokenize, type Token } from './fold.js';
 import type { ParsedQuery } from './query.js';
+import { readingPhrases, readingRun, readsAs } from './reading.js';
 
 export interface Occurrence {
   /** Token positions [from, to). */
@@ -16,10 +17,20 @@ export interface Occurrence {
   readonly clause: number;
 }
 
-/** Occurrences of any clause of the query among the tokens, in text order, not overlapping; at each position the longest clause that matches wins. */
+/**
+ * Occurrences of any clause of the query among the tokens, in text order, not overlapping; at each
+ * position the query read as a run of readings over Han characters wins, then the longest clause.
+ */
 export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
   const found: Occurrence[] = [];
+  // The query read as a run of readings (reading.ts): `nhan chi so` over 人之初.
+  const run = readingPhrases(q) ? readingRun(q) : [];
   for (let i = 0; i < tokens.length; i++) {
+    if (run.length > 0 && i + run.length <= tokens.length && run.some((t, k) => tokens[i + k]!.folded !== t.folded) && run.every((t, k) => readsAs(tokens[i + k]!, t))) {
+      found.push({ from: i, to: i + run.length, exact: false, clause: -1 });
+      i += run.length - 1;
+      continue;
+    }
     let best: Occurrence | null = null;
     for (const [ci, c] of q.clauses.entries()) {
       const len = c.tokens.length;

@@ -15,6 +15,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
 import { indexForm, tokenize, type Token } from './fold.js';
+import { readingExpression, readingForm, readingPhrases } from './reading.js';
 import type { Facet, FacetCount, IndexSink, PageDoc, RecordDoc, SearchIndex, SearchRequest, SearchResponse, TermCount } from './index.js';
 import { FACETS } from './index.js';
 import type { ParsedQuery } from './query.js';
@@ -22,8 +23,8 @@ import { accessSql, filterSql, type Params } from './sqlite-sql.js';
 
 const FTS = "content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'";
 const RECORD_FIELDS = ['title', 'subjects', 'description', 'other'] as const;
-/** bm25 weights per column (exact, folded) of each record field: title > subjects/description > other. */
-const RECORD_WEIGHTS = [10, 6, 4, 2.5, 3, 2, 1.5, 1];
+/** bm25 weights per column (exact, folded) of each record field: title > subjects/description > other; then the title's reading. */
+const RECORD_WEIGHTS = [10, 6, 4, 2.5, 3, 2, 1.5, 1, 5];
 /**
  * Items found by their pages alone are ranked when at most this many are found (and shown to the reader,
  * sorted by relevance): those with every clause
@@ -105,6 +106,18 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
     // Filled from the pages when the index is rebuilt (the server does it at start when asked here).
     sql: `
       CREATE VIRTUAL TABLE search_text_fts USING fts5(x, f, ${FTS});
+      INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
+    `,
+  },
+  {
+    version: 9,
+    name: 'search: Han text by its Vietnamese reading (a reading column)',
+    // The tables are made again with the column and filled by the rebuild the server runs at start.
+    sql: `
+      DROP TABLE search_record_fts; DROP TABLE search_page_fts; DROP TABLE search_text_fts;
+      CREATE VIRTUAL TABLE search_record_fts USING fts5(title_x, title_f, subjects_x, subjects_f, description_x, description_f, other_x, other_f, title_r, ${FTS});
+      CREATE VIRTUAL TABLE search_page_fts USING fts5(x, f, r, ${FTS});
+      CREATE VIRTUAL TABLE search_text_fts USING fts5(x, f, r, ${FTS});
       INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
     `,
   },
@@ -216,7 +229,14 @@ export class SqliteSearchIndex implements SearchIndex {
         const values = doc[f].map((v) => tokenize(v.normalize('NFC')));
         return (['exact', 'folded'] as const).map((form) => values.map((t) => indexForm(t, form)).join(` ${VALUE_GAP} `));
       });
-      this.stmt('INSERT INTO search_record_fts (rowid, title_x, title_f, subjects_x, subjects_f, description_x, description_f, other_x, other_f) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(rid, ...cols);
+      // The titles in Han (an original title) also by their reading.
+      const titleReading = doc.title
+        .map((v) => readingForm(tokenize(v.normalize('NFC'))))
+        .filter(Boolean)
+        .join(` ${VALUE_GAP} `);
+      this.stmt(
+        'INSERT INTO search_record_fts (rowid, title_x, title_f, subjects_x, subjects_f, description_x, description_f, other_x, other_f, title_r) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(rid, ...cols, titleReading);
       if (this.stmt('DELETE FROM search_dirty WHERE item_id = ?').run(doc.itemId).changes > 0) this.refreshItemText(doc.itemId);
     })();
   }
@@ -240,6 +260,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const counts = new Map<string, { folded: string; n: number }>();
     const x: string[] = [];
     const f: string[] = [];
+    const r: string[] = [];
     for (const text of this.stmt('SELECT text FROM search_page WHERE pid BETWEEN ? AND ? ORDER BY pid').pluck().all(...pageRange(no)) as string[]) {
       const tokens = tokenize(text);
       for (const t of tokens) {
@@ -249,10 +270,13 @@ export class SqliteSearchIndex implements SearchIndex {
       }
       x.push(indexForm(tokens, 'exact'));
       f.push(indexForm(tokens, 'folded'));
+      r.push(readingForm(tokens));
     }
     const put = this.stmt('INSERT INTO search_term (item_id, folded, term, n) VALUES (?, ?, ?, ?)');
     for (const [term, c] of counts) put.run(itemId, c.folded, term, c.n);
-    if (x.length > 0) this.stmt('INSERT INTO search_text_fts (rowid, x, f) VALUES (?, ?, ?)').run(no, x.join(` ${VALUE_GAP} `), f.join(` ${VALUE_GAP} `));
+    // Pages without Han have an empty reading: the gaps keep page boundaries where there is any.
+    const reading = r.some(Boolean) ? r.join(` ${VALUE_GAP} `) : '';
+    if (x.length > 0) this.stmt('INSERT INTO search_text_fts (rowid, x, f, r) VALUES (?, ?, ?, ?)').run(no, x.join(` ${VALUE_GAP} `), f.join(` ${VALUE_GAP} `), reading);
   }
 
   async putPage(p: PageDoc): Promise<void> {
@@ -272,7 +296,7 @@ export class SqliteSearchIndex implements SearchIndex {
         foldedWithLines(text, tokens),
         pack(p.lines),
       );
-      this.stmt('INSERT INTO search_page_fts (rowid, x, f) VALUES (?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'));
+      this.stmt('INSERT INTO search_page_fts (rowid, x, f, r) VALUES (?, ?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'), readingForm(tokens));
       this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(p.itemId);
     })();
   }
@@ -396,7 +420,7 @@ export class SqliteSearchIndex implements SearchIndex {
   private pageHitsOf(no: number, query: ParsedQuery, pagesMatched: boolean): number[] {
     const pids = (match: string) =>
       this.stmt('SELECT rowid FROM search_page_fts WHERE search_page_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid').pluck().all(match, ...pageRange(no)) as number[];
-    const all = pids(foldedExpression(query));
+    const all = pids(pageExpression(query));
     return all.length > 0 || !pagesMatched || query.clauses.length < 2 ? all : pids(foldedExpression(query, ' OR '));
   }
 
@@ -407,7 +431,7 @@ export class SqliteSearchIndex implements SearchIndex {
     // read) and needs the text of a few pages only; reading every page's text was most of its time.
     const get = this.stmt('SELECT item_id, canvas, image_id, language, folded, lines_z FROM search_page WHERE pid = ?');
     const text = this.stmt('SELECT text FROM search_page WHERE pid = ?').pluck();
-    return this.pagesOf(no, foldedExpression(query), limit).map((pid) => pageDoc({ ...(get.get(pid) as Omit<PageRow, 'text'>), text: () => text.get(pid) as string }));
+    return this.pagesOf(no, pageExpression(query), limit).map((pid) => pageDoc({ ...(get.get(pid) as Omit<PageRow, 'text'>), text: () => text.get(pid) as string }));
   }
 
   async suggest(itemId: string, prefix: string, limit: number): Promise<TermCount[]> {
@@ -432,12 +456,12 @@ export class SqliteSearchIndex implements SearchIndex {
     } else {
       // Records: bm25 with field weights.
       this.stmt(`INSERT INTO search_hit_record SELECT rowid, bm25(search_record_fts, ${RECORD_WEIGHTS.join(', ')}) FROM search_record_fts WHERE search_record_fts MATCH ?`).run(
-        ftsExpression(req.query, RECORD_FIELDS),
+        withReading(ftsExpression(req.query, RECORD_FIELDS), req.query, 'title_r'),
       );
       // Pages: one row per item holding all its pages' text, so that a common word walks the items that
       // have it, not their every page (counting its pages per item did: 300 ms a query on a million
       // pages). An item matches when every clause is in its pages, on one page or on several.
-      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(foldedExpression(req.query));
+      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(pageExpression(req.query));
       // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
       // then items found by their pages alone (rankPageHits).
       this.db
@@ -502,6 +526,15 @@ function pageRange(no: number): [bigint, bigint] {
   const first = BigInt(no) << BigInt(PAGE_BITS);
   return [first, first + BigInt(MAX_CANVAS)];
 }
+
+/** An expression, or the query read as a run of readings on a reading column (reading.ts). */
+function withReading(expression: string, q: ParsedQuery, column: string): string {
+  const phrases = readingPhrases(q);
+  return phrases ? `(${expression}) OR ${readingExpression(phrases, column)}` : expression;
+}
+
+/** Pages (or an item's pages as a whole) with every clause, or with the query's run of readings. */
+const pageExpression = (q: ParsedQuery) => withReading(foldedExpression(q), q, 'r');
 
 /** The clauses on the folded column alone, all of them (or any): which pages match, when no score is needed. */
 function foldedExpression(q: ParsedQuery, join = ' AND '): string {
