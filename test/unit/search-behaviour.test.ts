@@ -67,6 +67,8 @@ interface Entry {
   readonly filters?: SearchFilters;
   readonly must: readonly string[];
   readonly mustNot: readonly string[];
+  /** Depends on search by reading, which only the embedded index does yet (the Elasticsearch adapter: issue 11). */
+  readonly reading?: true;
 }
 
 /** 1 000 characters: the title four times over, padded with full stops (a separator). */
@@ -96,10 +98,10 @@ const TABLE: readonly Entry[] = [
   // Phrases
   { q: '"công cuộc"', why: 'phrase in a title and across an OCR line break', must: ['so-hoa', 'bao-cao#1'], mustNot: ['ngu-phap', 'dia-ba', 'bao-cao#2'] },
   { q: '"cuoc cong"', why: 'phrase order matters', must: [], mustNot: [] },
-  { q: '"nhân chi sơ"', why: 'phrase (and 人之初 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'] },
-  { q: '"nhan chi so"', why: 'phrase without diacritics (and 人之初 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'] },
+  { q: '"nhân chi sơ"', why: 'phrase (and 人之初 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'], reading: true },
+  { q: '"nhan chi so"', why: 'phrase without diacritics (and 人之初 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'], reading: true },
   { q: '"chi nhân"', why: 'phrase order: not "nhân chi"', must: ['ngu-phap#3'], mustNot: ['tam-tu-kinh'] },
-  { q: 'nhân chi', why: 'words in any order (and 人之 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3', 'ngu-phap#3'], mustNot: ['so-hoa'] },
+  { q: 'nhân chi', why: 'words in any order (and 人之 by its reading)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3', 'ngu-phap#3'], mustNot: ['so-hoa'], reading: true },
   { q: '"tập huấn"', why: 'NFC query, page stored in NFD', must: ['bao-cao#2'], mustNot: ['tam-tu-kinh', 'bao-cao#1'] },
   { q: 'tập huấn'.normalize('NFD'), why: 'NFD query, page stored in NFD', must: ['bao-cao#2'], mustNot: ['tam-tu-kinh', 'bao-cao#1'] },
   { q: '"thư viện số"', why: 'a phrase does not run from one subject ("Thư viện") into the next ("Số hoá")', must: ['huong-dan'], mustNot: ['so-hoa'] },
@@ -123,33 +125,33 @@ const TABLE: readonly Entry[] = [
   { q: '歌謠', why: 'Han in a title and a page', must: ['ca-dao', 'ca-dao#1'], mustNot: ['truyen-kieu'] },
 
   // Han and Nôm by their Vietnamese reading (the character table): a run of syllables as a phrase
-  { q: 'nhan chi so', why: 'reading, no diacritics, as a run', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'] },
-  { q: 'tính bản thiện', why: 'reading of 性本善', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'] },
-  { q: 'tinh tuong can', why: 'reading of 性相近, no diacritics', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'] },
-  { q: '"tập tương viễn"', why: 'reading of 習相遠, quoted', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'] },
-  { q: 'thiện bản', why: 'a reading run in the wrong order is no phrase: the words only', must: ['tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#1', 'tam-tu-kinh#3'] },
-  { q: 'thiện tính', why: 'a run across a column break (善 | 性)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'] },
-  { q: 'đại nam', why: 'reading of 大南 on pages, and the title', must: ['dai-nam', 'dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'] },
-  { q: 'dai nam thuc', why: 'reading across a character read by Unihan (寔 thực)', must: ['dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'] },
-  { q: 'tam tự kinh', why: 'the reading of a Han title (三字經)', must: ['tam-tu-kinh'], mustNot: ['dai-nam'] },
-  { q: 'trăm năm trong cõi', why: 'Nôm outside the BMP by its reading (𤾓𢆥𥪞𡎝)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3', 'ca-dao'] },
-  { q: 'coi nguoi ta', why: 'Nôm reading without diacritics (𡎝𠊛些)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'] },
-  { q: 'cõi', why: 'one Nôm character by its reading (𡎝), and the word', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3', 'ca-dao'] },
-  { q: 'ba trăm', why: 'reading of 𠀧𤾓, only on the page where they stand in that order', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1', 'truyen-kieu#2'] },
-  { q: 'năm ba trăm', why: 'reading of 𢆥𠀧𤾓', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1'] },
-  { q: '𢆥 ba', why: 'a character and a reading mixed', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1', 'truyen-kieu#2'] },
-  { q: 'chữ tài chữ mệnh', why: 'Nôm 𡦂 (Extension B) read as chữ, twice', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'] },
-  { q: 'khéo', why: 'a reading only the curated list has (窖 khéo)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'] },
-  { q: 'gì', why: 'the second reading of a character (之 chi, gì)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2'] },
-  { q: 'nhan gi xua', why: 'Nôm readings of 之初 after a Sino-Vietnamese one', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2'] },
-  { q: 'ca dao', why: 'reading of 歌謠 (page and title) and the words', must: ['ca-dao', 'ca-dao#1'], mustNot: ['truyen-kieu'] },
-  { q: '"sơ chi nhân"', why: 'readings in the wrong order: nothing', must: [], mustNot: [] },
-  { q: 'lục', why: '錄 has no reading: its pages are not found by it (the title has the word)', must: ['dai-nam'], mustNot: ['dai-nam#1', 'dai-nam#2'] },
-  { q: '錄', why: 'a character with no reading is still found as itself', must: ['dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'] },
+  { q: 'nhan chi so', why: 'reading, no diacritics, as a run', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3'], mustNot: ['ngu-phap'], reading: true },
+  { q: 'tính bản thiện', why: 'reading of 性本善', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'], reading: true },
+  { q: 'tinh tuong can', why: 'reading of 性相近, no diacritics', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'], reading: true },
+  { q: '"tập tương viễn"', why: 'reading of 習相遠, quoted', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'], reading: true },
+  { q: 'thiện bản', why: 'a reading run in the wrong order is no phrase: the words only', must: ['tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], reading: true },
+  { q: 'thiện tính', why: 'a run across a column break (善 | 性)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2'], mustNot: ['tam-tu-kinh#3'], reading: true },
+  { q: 'đại nam', why: 'reading of 大南 on pages, and the title', must: ['dai-nam', 'dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'], reading: true },
+  { q: 'dai nam thuc', why: 'reading across a character read by Unihan (寔 thực)', must: ['dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'], reading: true },
+  { q: 'tam tự kinh', why: 'the reading of a Han title (三字經)', must: ['tam-tu-kinh'], mustNot: ['dai-nam'], reading: true },
+  { q: 'trăm năm trong cõi', why: 'Nôm outside the BMP by its reading (𤾓𢆥𥪞𡎝)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3', 'ca-dao'], reading: true },
+  { q: 'coi nguoi ta', why: 'Nôm reading without diacritics (𡎝𠊛些)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'], reading: true },
+  { q: 'cõi', why: 'one Nôm character by its reading (𡎝), and the word', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3', 'ca-dao'], reading: true },
+  { q: 'ba trăm', why: 'reading of 𠀧𤾓, only on the page where they stand in that order', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1', 'truyen-kieu#2'], reading: true },
+  { q: 'năm ba trăm', why: 'reading of 𢆥𠀧𤾓', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1'], reading: true },
+  { q: '𢆥 ba', why: 'a character and a reading mixed', must: ['truyen-kieu#3'], mustNot: ['truyen-kieu#1', 'truyen-kieu#2'], reading: true },
+  { q: 'chữ tài chữ mệnh', why: 'Nôm 𡦂 (Extension B) read as chữ, twice', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'], reading: true },
+  { q: 'khéo', why: 'a reading only the curated list has (窖 khéo)', must: ['truyen-kieu#1', 'truyen-kieu#2'], mustNot: ['truyen-kieu#3'], reading: true },
+  { q: 'gì', why: 'the second reading of a character (之 chi, gì)', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2'], reading: true },
+  { q: 'nhan gi xua', why: 'Nôm readings of 之初 after a Sino-Vietnamese one', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2'], reading: true },
+  { q: 'ca dao', why: 'reading of 歌謠 (page and title) and the words', must: ['ca-dao', 'ca-dao#1'], mustNot: ['truyen-kieu'], reading: true },
+  { q: '"sơ chi nhân"', why: 'readings in the wrong order: nothing', must: [], mustNot: [], reading: true },
+  { q: 'lục', why: '錄 has no reading: its pages are not found by it (the title has the word)', must: ['dai-nam'], mustNot: ['dai-nam#1', 'dai-nam#2'], reading: true },
+  { q: '錄', why: 'a character with no reading is still found as itself', must: ['dai-nam#1', 'dai-nam#2'], mustNot: ['tam-tu-kinh'], reading: true },
 
   // Several clauses: all in the record, or all in the item's pages (on one page or on several); the pages
   // shown are those with every clause, or, when no page has them all, those with any.
-  { q: '人 chi', why: 'mixed: the page with both, and 人之 read as the run', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2', 'ngu-phap'] },
+  { q: '人 chi', why: 'mixed: the page with both, and 人之 read as the run', must: ['tam-tu-kinh#1', 'tam-tu-kinh#3'], mustNot: ['tam-tu-kinh#2', 'ngu-phap'], reading: true },
   { q: 'lời chương', why: 'two words on two pages of one item: both pages', must: ['so-hoa#1', 'so-hoa#2'], mustNot: ['bao-cao', 'ngu-phap'] },
   { q: '"nói đầu" "Chương một"', why: 'two phrases on two pages of one item', must: ['so-hoa#1', 'so-hoa#2'], mustNot: ['bao-cao'] },
   { q: '錄 初', why: 'two Han characters in two items: neither', must: [], mustNot: [] },
@@ -183,7 +185,7 @@ const TABLE: readonly Entry[] = [
   { q: 'or', why: 'or alone', must: ['english-report#2', 'huong-dan#1'], mustNot: ['en-guide', 'english-report#1'] },
   { q: '"', why: 'a lone quote is an empty query', must: ANON_VISIBLE, mustNot: ['mo-trach', 'kiem-ke'] },
   { q: '( ) * : ^ -', why: 'syntax only is an empty query', must: ANON_VISIBLE, mustNot: ['mo-trach', 'kiem-ke'] },
-  { q: 'nhân"chi', why: 'an unmatched quote separates', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3', 'ngu-phap#3'], mustNot: ['so-hoa'] },
+  { q: 'nhân"chi', why: 'an unmatched quote separates', must: ['tam-tu-kinh#1', 'tam-tu-kinh#2', 'tam-tu-kinh#3', 'ngu-phap#3'], mustNot: ['so-hoa'], reading: true },
   { q: '"Địa bạ"', why: 'phrase', must: ['dia-ba'], mustNot: ['huong-dan'] },
   { q: 'Địa bạ', why: 'words', must: ['dia-ba', 'huong-dan#1'], mustNot: ['so-hoa'] },
 
@@ -348,6 +350,8 @@ const sortCounts = (c: readonly FacetCount[]) => [...c].map((x) => ({ value: Str
 // ---------------------------------------------------------------------------------------------
 
 function behaviour(create: () => Promise<Backend>) {
+  // Search by reading: the embedded index only, until the Elasticsearch adapter reads too (issue 11).
+  const reads = create === embedded;
   describe('on the corpus filled by rebuild', () => {
     let backend: Backend | undefined;
     let index: SearchIndex;
@@ -380,7 +384,8 @@ function behaviour(create: () => Promise<Backend>) {
       for (const e of TABLE) {
         const scope = e.scope ?? 'anonymous';
         const filters = e.filters ? ` ${JSON.stringify(e.filters)}` : '';
-        it(`${scope}: ${show(e.q)}${filters} (${e.why})`, async () => {
+        it(`${scope}: ${show(e.q)}${filters} (${e.why})`, async function () {
+          if (e.reading && !reads) this.skip();
           const res = await search(e.q, scope, { filters: e.filters ?? {} });
           const what = `query ${show(e.q)} as ${scope}${filters}`;
           const got = `got ${summary(res)}`;
@@ -604,7 +609,7 @@ function behaviour(create: () => Promise<Backend>) {
 
       it('finds a phrase across an OCR line break and every clause on one page', async () => {
         assert.deepEqual(canvases(await index.searchItem('bao-cao', parseQuery('"công cuộc"'), 10)), [1]);
-        assert.deepEqual(canvases(await index.searchItem('tam-tu-kinh', parseQuery('人 chi'), 10)), [1, 3], '人之 read as 人 chi on page 1');
+        assert.deepEqual(canvases(await index.searchItem('tam-tu-kinh', parseQuery('人 chi'), 10)), reads ? [1, 3] : [3], '人之 read as 人 chi on page 1');
         assert.deepEqual(canvases(await index.searchItem('bao-cao', parseQuery('tập huấn'), 10)), [2], 'NFD page');
         assert.deepEqual(await index.searchItem('bao-cao', parseQuery('"cuộc công"'), 10), []);
       });
@@ -732,7 +737,7 @@ function behaviour(create: () => Promise<Backend>) {
 
     it('holds the corpus', async () => {
       assert.deepEqual(await index.stats(), { records: RECORDS.length, pages: PAGES.length });
-      assert.strictEqual(await ids('"nhân chi sơ"'), 'tam-tu-kinh#1/2/3');
+      assert.strictEqual(await ids('"nhân chi sơ"'), reads ? 'tam-tu-kinh#1/2/3' : 'tam-tu-kinh#2/3');
     });
 
     it('replaces a page', async () => {
@@ -775,7 +780,7 @@ function behaviour(create: () => Promise<Backend>) {
       await index.trimItem('tam-tu-kinh', 1);
       // Found by what is left at once, before the record is put again.
       assert.strictEqual(await ids('"người ta lúc mới"'), 'nothing', 'before the record is put');
-      assert.strictEqual(await ids('"tính bản thiện"'), 'tam-tu-kinh#1', 'page 2 gone, 性本善 on page 1 by its reading');
+      if (reads) assert.strictEqual(await ids('"tính bản thiện"'), 'tam-tu-kinh#1', 'page 2 gone, 性本善 on page 1 by its reading');
       assert.strictEqual(await ids('人之初'), 'tam-tu-kinh#1', 'before the record is put');
       await index.putRecord(record('tam-tu-kinh'));
       assert.isNull(await index.getPage('tam-tu-kinh', 2));
