@@ -14,7 +14,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
-import { indexForm, tokenize, type Token } from './fold.js';
+import { readingsOf } from '../han/table.js';
+import { fold, indexForm, tokenize, type Token } from './fold.js';
 import { readingExpression, readingForm, readingPhrases } from './reading.js';
 import type { Facet, FacetCount, IndexSink, PageDoc, RecordDoc, SearchIndex, SearchRequest, SearchResponse, TermCount } from './index.js';
 import { FACETS } from './index.js';
@@ -263,10 +264,16 @@ export class SqliteSearchIndex implements SearchIndex {
     const r: string[] = [];
     for (const text of this.stmt('SELECT text FROM search_page WHERE pid BETWEEN ? AND ? ORDER BY pid').pluck().all(...pageRange(no)) as string[]) {
       const tokens = tokenize(text);
-      for (const t of tokens) {
-        const c = counts.get(t.exact);
+      const count = (exact: string, folded: string) => {
+        const c = counts.get(exact);
         if (c) c.n++;
-        else counts.set(t.exact, { folded: t.folded, n: 1 });
+        else counts.set(exact, { folded, n: 1 });
+      };
+      for (const t of tokens) {
+        count(t.exact, t.folded);
+        // A Han character also counts under each of its readings: autocomplete offers how the text
+        // reads to readers who cannot type it, counted as a search by that reading finds it.
+        if (t.han) for (const r of new Set(readingsOf(t.folded))) count(r, fold(r));
       }
       x.push(indexForm(tokens, 'exact'));
       f.push(indexForm(tokens, 'folded'));
