@@ -11,42 +11,34 @@
  * Characters are code points; a variation selector (or any mark) stays with the character before it.
  */
 import type { Item } from '../catalogue/catalogue.js';
+import { tokenize } from '../search/fold.js';
 import { readingsIn } from './table.js';
 
 /** Literary Chinese (Sino-Vietnamese readings) or Nôm (Vietnamese written in Han characters). */
 export type HanText = 'han' | 'nom';
 
-const HAN = /^\p{Script=Han}/u;
-const MARK = /^[\p{M}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]$/u;
-
 /** A piece of text: a Han character with its readings (none: []), or a run of anything else. */
 export type Segment = { readonly han: string; readonly readings: readonly string[] } | { readonly text: string };
 
-/** The text cut into Han characters (each with its readings in such text) and runs of other text, in order. */
+/**
+ * The text cut into Han characters (each with its readings in such text) and runs of other text, in
+ * order. Characters are the tokenizer's (fold.ts): a code point, with a variation selector after it.
+ */
 export function segments(text: string, kind: HanText): Segment[] {
   const out: Segment[] = [];
-  let run = '';
-  for (const ch of text) {
-    const last = out.at(-1);
-    if (MARK.test(ch) && !run && last && 'han' in last) {
-      out[out.length - 1] = { han: last.han + ch, readings: last.readings };
-    } else if (HAN.test(ch)) {
-      if (run) out.push({ text: run });
-      run = '';
-      out.push({ han: ch, readings: readingsIn(ch, kind) });
-    } else {
-      run += ch;
-    }
+  let at = 0;
+  for (const t of tokenize(text)) {
+    if (!t.han) continue;
+    if (t.start > at) out.push({ text: text.slice(at, t.start) });
+    out.push({ han: text.slice(t.start, t.end), readings: readingsIn(t.folded, kind) });
+    at = t.end;
   }
-  if (run) out.push({ text: run });
+  if (at < text.length) out.push({ text: text.slice(at) });
   return out;
 }
 
-/** Whether a Han character of the text has a reading in such text. */
-export const hasReading = (text: string, kind: HanText): boolean => segments(text, kind).some((s) => 'han' in s && s.readings.length > 0);
-
-/** Whether the text has a Han character. */
-export const hasHan = (text: string): boolean => /\p{Script=Han}/u.test(text);
+/** Whether some Han character of the pieces has a reading. */
+export const anyRead = (segs: readonly Segment[]): boolean => segs.some((s) => 'han' in s && s.readings.length > 0);
 
 /** How a character reads on the page: its reading, its readings split by "/", or itself when it has none. */
 export const shownReading = (s: { readonly han: string; readonly readings: readonly string[] }): string => (s.readings.length > 0 ? s.readings.join('/') : s.han);
@@ -55,12 +47,15 @@ export const shownReading = (s: { readonly han: string; readonly readings: reado
  * The text as it reads: each Han character replaced by its reading (shownReading), syllables apart by one space
  * ("人之初" → "nhân chi sơ"; "人之初 — Nhân" → "nhân chi sơ — Nhân"); other text as it is.
  */
-export function readingText(text: string, kind: HanText): string {
+export const readingText = (text: string, kind: HanText): string => spoken(segments(text, kind));
+
+/** The pieces as they read (readingText). */
+export function spoken(segs: readonly Segment[]): string {
   const out: string[] = [];
   // Whether what is written so far ends in a non-space, and whether it was a character's reading.
   let open = false;
   let afterHan = false;
-  for (const s of segments(text, kind)) {
+  for (const s of segs) {
     const han = 'han' in s;
     const piece = han ? shownReading(s) : s.text;
     // A space between two syllables, and between a syllable and a word that touches it.

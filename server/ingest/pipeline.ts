@@ -20,7 +20,7 @@ import type { SearchIndex } from '../search/index.js';
 import { Indexer } from '../search/indexer.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { sha256File } from '../storage/hash.js';
-import { itemKeys, ocrKeys, readImageRecord } from '../storage/layout.js';
+import { itemKeys, readImageRecord } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import { describeUnknown, detectType, EXTENSION, readHead } from './detect.js';
 import type { JobStore, PageStage } from './jobs.js';

@@ -11,7 +11,7 @@
  * that matter. A manifest whose item has any OCR offers Content Search 1.0 and 2.0 (`services`).
  */
 import type { Canvas, Item } from '../catalogue/catalogue.js';
-import { hanTextOf, hasHan, hasReading, readingText } from '../han/reading.js';
+import { anyRead, hanTextOf, segments, spoken } from '../han/reading.js';
 import type { OcrPage } from '../storage/layout.js';
 import { contentSearchServices } from '../search/content-search.js';
 import type { Json, ManifestHooks } from './manifest.js';
@@ -64,16 +64,16 @@ export function readingAnnotationPage(uris: PresentationUris, item: Item, canvas
     label: READING_LABEL,
     // Lines with a character that has a reading (a line of unread characters would be Han text tagged vi).
     items: page.lines
-      .filter((l) => hasHan(l.text) && hasReading(l.text, kind))
-      .map((l) => ({ l, value: readingText(l.text, kind) }))
-      .map(({ l, value }, i) => ({
+      .map((l) => ({ l, segs: segments(l.text, kind) }))
+      .filter(({ segs }) => anyRead(segs))
+      .map(({ l, segs }, i) => ({
         id: `${id}/${i + 1}`,
         type: 'Annotation',
         motivation: 'supplementing',
         textGranularity: 'line',
         label: READING_LABEL,
         generator: { type: 'Software', name: 'Văn Khố: Unicode Unihan kVietnamese and curated Nôm readings' },
-        body: { type: 'TextualBody', value, format: 'text/plain', language: 'vi' },
+        body: { type: 'TextualBody', value: spoken(segs), format: 'text/plain', language: 'vi' },
         target: `${target}#xywh=${l.x},${l.y},${l.w},${l.h}`,
       })),
   };

@@ -18,12 +18,10 @@
 import { NotFoundError } from '../errors.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { wordJoiner, type Box } from '../storage/layout.js';
-import { nfcWord, tokenize, type Token } from './fold.js';
+import { hasHan, nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
 import { joinNeighbours, occurrences, type Occurrence } from './match.js';
 import { readingPhrases } from './reading.js';
-
-const HAN = /\p{Script=Han}/u;
 import type { ParsedQuery } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -248,7 +246,7 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
   const readings = readingPhrases(query) !== null;
   const counts = sorted.map((doc) => {
     // A run of readings over Han characters is found from the tokens (the expression knows only words).
-    const byTokens = doc.folded === undefined || (readings && HAN.test(doc.folded));
+    const byTokens = doc.folded === undefined || (readings && hasHan(doc.folded));
     const parts = query.clauses.length === 0 ? [] : byTokens ? partsFromText(doc.text, query) : partsFromFolded(doc.folded!, query);
     return { hits: parts.length, parts };
   });

@@ -66,6 +66,9 @@ export function isHan(char: string): boolean {
   return HAN.test(char);
 }
 
+/** Whether a text has a Han character anywhere. */
+export const hasHan = (text: string): boolean => HAN.test(text);
+
 /**
  * The tokens of a text (expected NFC: callers normalise once). A run of letters is one token; each Han
  * code point is a token of its own (with any variation selector after it). A word without diacritics

@@ -14,7 +14,7 @@
  * it reads. Pages without Han have no reading column.
  */
 import { charactersWithReadings, readingsOf } from '../han/table.js';
-import { fold, tokenize, type Token } from './fold.js';
+import { fold, isHan as isHanChar, tokenize, type Token } from './fold.js';
 import type { ParsedQuery } from './query.js';
 
 /** Tokens of a query read as a run of readings at most; longer queries are not read so. */
@@ -22,8 +22,8 @@ const MAX_TOKENS = 12;
 /** Phrases OR-ed at most: alternatives past this are dropped, later positions first. */
 const MAX_PHRASES = 64;
 
-const HAN = /^\p{Script=Han}/u;
-const isHan = (t: Pick<Token, 'folded'>) => HAN.test(t.folded);
+/** A Han token (its folded form is the bare character). */
+const isHan = (t: Pick<Token, 'folded'>) => isHanChar(t.folded);
 
 const sets = new Map<string, string | null>();
 /** The folded reading set of a Han character as one token (`chi0gi`), or null when it has no reading. */
@@ -73,7 +73,15 @@ export function readsAs(page: Pick<Token, 'folded'>, typed: Pick<Token, 'folded'
  * The phrases (token lists) that find the query read as a run of readings, or null when reading it so
  * adds nothing: no syllable that is a reading, only Han (found as it is), or too long.
  */
+const phrasesOf = new WeakMap<ParsedQuery, string[][] | null>();
 export function readingPhrases(q: ParsedQuery): string[][] | null {
+  // Asked for each index statement, each item shown and each page's snippet: worked out once a query.
+  let found = phrasesOf.get(q);
+  if (found === undefined) phrasesOf.set(q, (found = phrasesFor(q)));
+  return found;
+}
+
+function phrasesFor(q: ParsedQuery): string[][] | null {
   const tokens = readingRun(q);
   if (tokens.length === 0 || tokens.every(isHan)) return null;
   const alternatives = tokens.map((t) => (isHan(t) ? [readingSet(t.folded) ?? t.folded] : [t.folded, ...setsWith(t.folded)]));

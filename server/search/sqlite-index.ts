@@ -262,13 +262,13 @@ export class SqliteSearchIndex implements SearchIndex {
     const x: string[] = [];
     const f: string[] = [];
     const r: string[] = [];
+    const count = (exact: string, folded: string) => {
+      const c = counts.get(exact);
+      if (c) c.n++;
+      else counts.set(exact, { folded, n: 1 });
+    };
     for (const text of this.stmt('SELECT text FROM search_page WHERE pid BETWEEN ? AND ? ORDER BY pid').pluck().all(...pageRange(no)) as string[]) {
       const tokens = tokenize(text);
-      const count = (exact: string, folded: string) => {
-        const c = counts.get(exact);
-        if (c) c.n++;
-        else counts.set(exact, { folded, n: 1 });
-      };
       for (const t of tokens) {
         count(t.exact, t.folded);
         // A Han character also counts under each of its readings: autocomplete offers how the text
