@@ -35,13 +35,15 @@ export const TEXT_STYLE = `
   .text-page h2 a { font-size: .9rem; font-weight: normal; }
   .ocr { white-space: pre-line; overflow-wrap: anywhere; line-height: 1.6; }
   .ocr.readings { line-height: 2.6; }
-  .ocr rt { font-size: .62em; color: #5a1e14; }
+  /* Characters large enough to read, readings apart from their neighbours. */
+  .ocr ruby { font-size: 1.5em; margin: 0 .2em; }
+  .ocr rt { font-size: .45em; color: #5a1e14; }
 `;
 
-/** Text with each Han or Nôm character over its reading (ruby); one without a reading stays bare. */
+/** Text with each Han or Nôm character over its reading (ruby); one without a reading over nothing, at the same size. */
 function rubyHtml(text: string, kind: HanText): string {
   return segments(text, kind)
-    .map((s) => ('han' in s ? (s.readings.length > 0 ? `<ruby>${esc(s.han)}<rt lang="vi">${esc(shownReading(s))}</rt></ruby>` : esc(s.han)) : esc(s.text)))
+    .map((s) => ('han' in s ? `<ruby>${esc(s.han)}<rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>` : esc(s.text)))
     .join('');
 }
 
