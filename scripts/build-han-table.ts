@@ -4,7 +4,7 @@
  * as Debian's unicode-data package ships it (/usr/share/unicode/Unihan_*.txt.bz2, decompressed with
  * the `bzip2 -dc` command) and from data/han/curated-readings.tsv.
  *
- *   npx tsx scripts/build-han-table.ts [--unicode-dir DIR] [--check]
+ *   npx tsx scripts/build-han-table.ts [--unicode-dir DIR] [--m17n-dir DIR] [--check]
  *
  * --check writes nothing: it exits 1, with a summary of the differences, when the committed table is
  * not what this script would write (test/unit/han-table.test.ts runs it when /usr/share/unicode has
@@ -32,8 +32,13 @@ export const TABLE_PATH = path.join(projectRoot, 'data', 'han', 'han-table.tsv')
 export const CURATED_PATH = path.join(projectRoot, 'data', 'han', 'curated-readings.tsv');
 export const DEFAULT_UNICODE_DIR = '/usr/share/unicode';
 
-/** The Unihan_Variants.txt fields taken (kSpoofingVariant is not: look-alikes, not the same word). */
-const VARIANT_FIELDS = new Set(['kTraditionalVariant', 'kSimplifiedVariant', 'kSemanticVariant', 'kSpecializedSemanticVariant', 'kZVariant']);
+/**
+ * The Unihan_Variants.txt fields taken as the same character in another form (search folds them into
+ * one); kSpecializedSemanticVariant is kept apart (the same only in some senses, and often read
+ * differently); kSpoofingVariant is not taken (look-alikes, not the same word).
+ */
+const VARIANT_FIELDS = new Set(['kTraditionalVariant', 'kSimplifiedVariant', 'kSemanticVariant', 'kZVariant']);
+const SPECIALISED_FIELD = 'kSpecializedSemanticVariant';
 
 /** One line of curated-readings.tsv. */
 export interface CuratedEntry {
@@ -105,19 +110,94 @@ async function readUnihan(file: string, onLine: (cp: string, field: string, valu
   return version;
 }
 
+/** HueCIT's input-method tables in Debian's m17n-db: Sino-Vietnamese (vi-han) and Nôm (vi-nom) readings. */
+export const DEFAULT_M17N_DIR = '/usr/share/m17n';
+
+const TONES: Record<string, number> = { s: 1, f: 2, r: 3, x: 4, j: 5 };
+// Each vowel with no tone, sắc, huyền, hỏi, ngã, nặng.
+const TONED: Record<string, string> = {
+  a: 'aáàảãạ', ă: 'ăắằẳẵặ', â: 'âấầẩẫậ', e: 'eéèẻẽẹ', ê: 'êếềểễệ', i: 'iíìỉĩị',
+  o: 'oóòỏõọ', ô: 'ôốồổỗộ', ơ: 'ơớờởỡợ', u: 'uúùủũụ', ư: 'ưứừửữự', y: 'yýỳỷỹỵ',
+};
+const INITIAL = /^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?/;
+
+/**
+ * A syllable typed in Telex, as the m17n tables spell their keys (`hoangf` hoàng, `chwowng` chương,
+ * `ddaij` đại), written in Quốc ngữ with the tone mark where Unihan puts it (the "new" style: hoá, thuỷ,
+ * but mía, múa; on the vowel with a hat or horn; else before a final consonant on the last vowel).
+ * null for a key that is not one Vietnamese syllable.
+ */
+export function fromTelex(key: string): string | null {
+  let tone = 0;
+  let s = key;
+  const last = s.at(-1) ?? '';
+  if (last in TONES && s.length > 1) {
+    tone = TONES[last] as number;
+    s = s.slice(0, -1);
+  }
+  s = s.replace(/^dd/, 'đ').replace(/aa/g, 'â').replace(/ee/g, 'ê').replace(/oo/g, 'ô')
+    .replace(/aw/g, 'ă').replace(/ow/g, 'ơ').replace(/uw/g, 'ư').replace(/w/g, 'ư');
+  // The initial; "gi" before a consonant or nothing is g + the vowel i (gì, gìn).
+  let initial = INITIAL.exec(s)?.[0] ?? '';
+  if (initial === 'gi' && !/^[aăâeêoôơuưy]/.test(s.slice(2))) initial = 'g';
+  const rest = s.slice(initial.length);
+  const m = /^([aăâeêioôơuưy]+)(c|ch|m|n|ng|nh|p|t)?$/.exec(rest);
+  if (!m?.[1]) return null;
+  const nucleus = m[1];
+  const final = m[2] ?? '';
+  const vowels = [...nucleus];
+  let at: number;
+  const hat = vowels.findIndex((v) => 'ăâêôơ'.includes(v));
+  if (hat >= 0) at = hat;
+  else if (vowels.includes('ư')) at = vowels.indexOf('ư');
+  else if (final || vowels.length === 1) at = vowels.length - 1;
+  else if (vowels.length === 3) at = 1;
+  else at = ['oa', 'oe', 'uy'].includes(nucleus) ? 1 : 0;
+  const v = vowels[at] as string;
+  vowels[at] = (TONED[v] as string)[tone] as string;
+  return (initial + vowels.join('') + final).normalize('NFC');
+}
+
+/**
+ * Reads an m17n input-method table (`("key" ("candidates" …))` or `("key" ?c)`): for each Han character,
+ * the syllables that type it, in the file's order (by syllable: not by use). Keys that are not one
+ * syllable are left out; so are candidates that are not one Han character.
+ */
+export function readM17n(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const entry = /\("([a-z]+)"\s+(?:\?(\S)|\(((?:\s*"[^"]*")+)\s*\))\s*\)/gu;
+  for (const m of text.matchAll(entry)) {
+    const syllable = fromTelex(m[1] as string);
+    if (!syllable) continue;
+    const candidates = m[2] ?? [...(m[3] ?? '').matchAll(/"([^"]*)"/g)].map((c) => c[1]).join('');
+    for (const raw of Array.from(candidates)) {
+      if (!isHan(raw)) continue;
+      const ch = raw.normalize('NFC');
+      const list = out.get(ch) ?? [];
+      if (!list.includes(syllable)) list.push(syllable);
+      out.set(ch, list);
+    }
+  }
+  return out;
+}
+
 interface Row {
   readings: string[];
   variants: Set<string>;
+  specialised: Set<string>;
+  /** HueCIT's Sino-Vietnamese (vi-han) and Nôm (vi-nom) readings, in their files' order. */
+  hanviet: string[];
+  hueNom: string[];
   /** The curated readings alone, in their order (most usual in Nôm text first). */
   nom: string[];
 }
 
 /** The table's text, as it is committed, built from the Unihan files in unicodeDir and the curated file. */
-export async function buildTable(unicodeDir: string, curatedText: string): Promise<string> {
+export async function buildTable(unicodeDir: string, curatedText: string, m17nDir = DEFAULT_M17N_DIR): Promise<string> {
   const rows = new Map<string, Row>();
   const row = (ch: string): Row => {
     let r = rows.get(ch);
-    if (!r) rows.set(ch, (r = { readings: [], variants: new Set(), nom: [] }));
+    if (!r) rows.set(ch, (r = { readings: [], variants: new Set(), specialised: new Set(), hanviet: [], hueNom: [], nom: [] }));
     return r;
   };
   const addReadings = (ch: string, readings: readonly string[]) => {
@@ -130,16 +210,27 @@ export async function buildTable(unicodeDir: string, curatedText: string): Promi
     addReadings(fromCodePoint(cp).normalize('NFC'), value.normalize('NFC').split(/\s+/).filter(Boolean));
   });
   const variantsVersion = await readUnihan(path.join(unicodeDir, 'Unihan_Variants.txt.bz2'), (cp, field, value) => {
-    if (!VARIANT_FIELDS.has(field)) return;
+    if (!VARIANT_FIELDS.has(field) && field !== SPECIALISED_FIELD) return;
     const a = fromCodePoint(cp).normalize('NFC');
     for (const token of value.split(/\s+/).filter(Boolean)) {
+      // A semantic variant that only Lau's Cantonese dictionary gives (子 and 只) is kept apart too.
+      const sources = /<(.*)$/.exec(token)?.[1]?.split(',').map((s) => s.replace(/:.*$/, '')) ?? [];
+      const kind = field === SPECIALISED_FIELD || (field === 'kSemanticVariant' && sources.length > 0 && sources.every((s) => s === 'kLau')) ? 'specialised' : 'variants';
       const b = fromCodePoint(token.replace(/<.*$/, '')).normalize('NFC');
       if (a === b) continue;
-      row(a).variants.add(b);
-      row(b).variants.add(a);
+      row(a)[kind].add(b);
+      row(b)[kind].add(a);
     }
   });
   if (readingsVersion !== variantsVersion) throw new Error(`Unihan files of different versions: ${readingsVersion}, ${variantsVersion}`);
+
+  const m17n = (name: string) => {
+    const file = path.join(m17nDir, name);
+    if (!existsSync(file)) throw new Error(`${file} not found (Debian/Ubuntu: apt-get install m17n-db)`);
+    return readM17n(readFileSync(file, 'utf8'));
+  };
+  for (const [ch, readings] of m17n('vi-han.mim')) row(ch).hanviet.push(...readings);
+  for (const [ch, readings] of m17n('vi-nom.mim')) row(ch).hueNom.push(...readings);
 
   const curated = parseCurated(curatedText);
   for (const entry of curated) {
@@ -151,20 +242,30 @@ export async function buildTable(unicodeDir: string, curatedText: string): Promi
   const byCodePoint = (x: string, y: string) => (x.codePointAt(0) ?? 0) - (y.codePointAt(0) ?? 0);
   const lines = chars.map((ch) => {
     const r = rows.get(ch) as Row;
-    return `${ch}\t${r.readings.join(' ')}\t${[...r.variants].sort(byCodePoint).join('')}${r.nom.length > 0 ? `\t${r.nom.join(' ')}` : ''}`;
+    const fields = [ch, r.readings.join(' '), [...r.variants].sort(byCodePoint).join(''), r.nom.join(' '), r.hanviet.join(' '), r.hueNom.join(' '), [...r.specialised].sort(byCodePoint).join('')];
+    return fields.join('\t').replace(/\t+$/, '');
   });
-  const withReading = chars.filter((ch) => (rows.get(ch) as Row).readings.length + (rows.get(ch) as Row).nom.length > 0).length;
+  const withReading = chars.filter((ch) => {
+    const r = rows.get(ch) as Row;
+    return r.readings.length + r.nom.length + r.hanviet.length + r.hueNom.length > 0;
+  }).length;
   const header = [
     '# Văn Khố Han character table: Vietnamese readings and variants of Han characters.',
     '# Generated by scripts/build-han-table.ts: do not edit by hand (add readings to curated-readings.tsv).',
     `# Unicode version: ${readingsVersion}`,
     '# Sources: Unihan_Readings.txt (kVietnamese) and Unihan_Variants.txt (kTraditionalVariant,',
-    '# kSimplifiedVariant, kSemanticVariant, kSpecializedSemanticVariant, kZVariant) of the Unicode',
+    '# kSimplifiedVariant, kSemanticVariant, kZVariant; kSpecializedSemanticVariant) of the Unicode',
     '# Character Database, © Unicode, Inc., under the Unicode licence (LICENSE-Unicode.txt, this folder),',
-    `# modified: fields selected and merged with ${curated.length} curated entries (curated-readings.tsv).`,
-    '# Format: char TAB Unihan readings (space-separated, Unihan order) TAB variants (characters,',
-    '# no separator; relations made symmetric, not transitive) [TAB the curated (Nôm) readings alone, most',
-    '# usual first]. Sorted by code point; NFC. Unihan does not order a character\'s readings by use.',
+    `# modified: fields selected and merged with ${curated.length} curated entries (curated-readings.tsv);`,
+    '# and the readings of the vi-han (Sino-Vietnamese) and vi-nom (Nôm) input methods of m17n-db',
+    '# 1.8.0, © 2007, 2008 Thua Thien Hue Center of Information Technology (HueCIT), under the GNU LGPL',
+    '# 2.1 or later (LICENSE-LGPL-2.1.txt, this folder), modified: Telex keys written in Quốc ngữ.',
+    '# Format, one line a character, trailing empty fields left out; readings space-separated:',
+    '#   char TAB Unihan readings (Unihan order, not by use) TAB variants (traditional, simplified,',
+    '#   semantic, Z: characters, no separator; made symmetric, not transitive) TAB curated (Nôm)',
+    '#   readings (most usual first) TAB HueCIT Sino-Vietnamese readings TAB HueCIT Nôm readings',
+    '#   (both in their files\' order: by syllable, not by use) TAB specialised semantic variants.',
+    '# Sorted by code point; NFC.',
     `# Characters: ${chars.length}; with a reading: ${withReading}.`,
   ];
   return [...header, ...lines].join('\n') + '\n';
@@ -191,17 +292,19 @@ function diffSummary(committed: string, generated: string): string {
 
 async function main(argv: string[]): Promise<number> {
   let unicodeDir = DEFAULT_UNICODE_DIR;
+  let m17nDir = DEFAULT_M17N_DIR;
   let check = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--check') check = true;
     else if (arg === '--unicode-dir' && argv[i + 1]) unicodeDir = argv[++i] as string;
+    else if (arg === '--m17n-dir' && argv[i + 1]) m17nDir = argv[++i] as string;
     else {
-      process.stderr.write('usage: npx tsx scripts/build-han-table.ts [--unicode-dir DIR] [--check]\n');
+      process.stderr.write('usage: npx tsx scripts/build-han-table.ts [--unicode-dir DIR] [--m17n-dir DIR] [--check]\n');
       return 2;
     }
   }
-  const generated = await buildTable(unicodeDir, readFileSync(CURATED_PATH, 'utf8'));
+  const generated = await buildTable(unicodeDir, readFileSync(CURATED_PATH, 'utf8'), m17nDir);
   const committed = existsSync(TABLE_PATH) ? readFileSync(TABLE_PATH, 'utf8') : '';
   if (check) {
     if (committed === generated) {

@@ -2,12 +2,11 @@
  * The Vietnamese reading of Han and Nôm text, character by character, from the character table
  * (table.ts): what the reading layer (an annotation page per canvas) and the full-text view's ruby show.
  *
- * Which reading depends on the text (table.ts readingsIn): Literary Chinese reads Unihan's kVietnamese
- * (when it gives several — about 200 characters — all of them, split by "/": hốc/đông for 東, as Unihan
- * does not order them by use); Nôm reads the most usual curated Nôm reading (之 gì, 初 xưa), else
- * Unihan's. kVietnamese mixes Sino-Vietnamese and Nôm readings (子 has only tí) and lacks common
- * characters (辰, 雨): a Hán text needs a Hán-Việt source, not in the table yet. A character with no
- * reading stays as it is. The layer is labelled machine-generated.
+ * Which reading depends on the text (table.ts readingsIn): Literary Chinese reads the Sino-Vietnamese
+ * readings (HueCIT's; when there are several, all of them, split by "/": thần/thìn for 辰, as no source
+ * here orders them by use), else Unihan's kVietnamese; Nôm reads the most usual curated Nôm reading
+ * (之 gì, 初 xưa), else Unihan's, else the Sino-Vietnamese ones. A character with no reading stays as it
+ * is. The layer is labelled machine-generated.
  * Characters are code points; a variation selector (or any mark) stays with the character before it.
  */
 import type { Item } from '../catalogue/catalogue.js';
@@ -30,7 +29,11 @@ export function segments(text: string, kind: HanText): Segment[] {
   for (const t of tokenize(text)) {
     if (!t.han) continue;
     if (t.start > at) out.push({ text: text.slice(at, t.start) });
-    out.push({ han: text.slice(t.start, t.end), readings: readingsIn(t.folded, kind) });
+    // The character as written (its folded form is its variant class's: 学 for 學); a variant
+    // without a reading of its own reads as the first of its class.
+    const ch = String.fromCodePoint(t.exact.codePointAt(0) as number);
+    const own = readingsIn(ch, kind);
+    out.push({ han: text.slice(t.start, t.end), readings: own.length > 0 ? own : readingsIn(t.folded, kind) });
     at = t.end;
   }
   if (at < text.length) out.push({ text: text.slice(at) });

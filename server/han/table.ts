@@ -1,7 +1,7 @@
 /**
  * Vietnamese readings and variants of Han characters, from data/han/han-table.tsv (Unihan's
- * kVietnamese and variant fields merged with curated Nôm readings; built by
- * scripts/build-han-table.ts, which says the format). Read once, on first use, never written.
+ * kVietnamese and variant fields, curated Nôm readings, and HueCIT's Sino-Vietnamese and Nôm readings
+ * from m17n-db; built by scripts/build-han-table.ts, which says the format). Read once, on first use, never written.
  *
  * The file is found under the project root (config.ts's projectRoot), not next to this module: tsc
  * copies no data files into dist/, so compiled code (dist/server/han/table.js) reads the same
@@ -16,17 +16,28 @@ import { projectRoot } from '../config.js';
 export const HAN_TABLE_PATH = path.join(projectRoot, 'data', 'han', 'han-table.tsv');
 
 interface Entry {
-  /** Unihan's readings, then the curated ones Unihan lacks. */
+  /** What search reads it as: Unihan's, the curated ones and HueCIT's Sino-Vietnamese (else HueCIT's Nôm ones). */
   readonly readings: readonly string[];
   /** Unihan's kVietnamese readings, in its order (not by use). */
   readonly unihan: readonly string[];
   /** The curated (Nôm) readings, most usual first; [] when the curated file does not have the character. */
   readonly nom: readonly string[];
+  /** HueCIT's Sino-Vietnamese readings (m17n vi-han), those Unihan also gives first. */
+  readonly hanviet: readonly string[];
+  /** HueCIT's Nôm input method's readings (m17n vi-nom): many per character, by syllable. */
+  readonly hueNom: readonly string[];
+  /** Traditional, simplified, semantic and Z variants: the same character in another form. */
   readonly variants: readonly string[];
+  /** Specialised semantic variants: the same in some senses only (search keeps them apart). */
+  readonly specialised: readonly string[];
 }
 
 interface Table {
   readonly entries: ReadonlyMap<string, Entry>;
+  /** Each character of a variant class of several → the class's first character by code point. */
+  readonly canonical: ReadonlyMap<string, string>;
+  /** Each class's first character → the search readings of the whole class. */
+  readonly classReadings: ReadonlyMap<string, readonly string[]>;
   readonly withReading: number;
   readonly unicodeVersion: string;
 }
@@ -34,6 +45,10 @@ interface Table {
 const NONE: readonly string[] = Object.freeze([]);
 
 let table: Table | undefined;
+
+const words = (text: string) => (text ? Object.freeze(text.split(' ')) : NONE);
+/** a, then what b has that a lacks. */
+const merged = (a: readonly string[], b: readonly string[]) => (b.some((r) => !a.includes(r)) ? Object.freeze([...a, ...b.filter((r) => !a.includes(r))]) : a);
 
 function load(): Table {
   if (table) return table;
@@ -47,16 +62,46 @@ function load(): Table {
       if (m?.[1]) unicodeVersion = m[1];
       continue;
     }
-    const [ch = '', readingText = '', variantText = '', nomText = ''] = line.split('\t');
-    const unihan = readingText ? Object.freeze(readingText.split(' ')) : NONE;
-    const nom = nomText ? Object.freeze(nomText.split(' ')) : NONE;
-    const readings = nom.some((r) => !unihan.includes(r)) ? Object.freeze([...unihan, ...nom.filter((r) => !unihan.includes(r))]) : unihan;
-    const variants = variantText ? Object.freeze(Array.from(variantText)) : NONE;
+    const [ch = '', unihanText = '', variantText = '', nomText = '', hanvietText = '', hueNomText = '', specialisedText = ''] = line.split('\t');
+    const unihan = words(unihanText);
+    const nom = words(nomText);
+    const hv = words(hanvietText);
+    const hanviet = merged(unihan.filter((r) => hv.includes(r)), hv);
+    const hueNom = words(hueNomText);
+    const main = merged(merged(unihan, nom), hanviet);
+    const readings = main.length > 0 ? main : hueNom;
     if (readings.length > 0) withReading++;
-    entries.set(ch, { readings, unihan, nom, variants });
+    const variants = variantText ? Object.freeze(Array.from(variantText)) : NONE;
+    const specialised = specialisedText ? Object.freeze(Array.from(specialisedText)) : NONE;
+    entries.set(ch, { readings, unihan, nom, hanviet, hueNom, variants, specialised });
   }
   if (!unicodeVersion) throw new Error(`${HAN_TABLE_PATH}: no "# Unicode version:" line`);
-  table = { entries, withReading, unicodeVersion };
+  // Variant classes: the variant relation made transitive (at most 10 characters a class in Unicode 15).
+  const parent = new Map<string, string>();
+  const root = (ch: string): string => {
+    let r = ch;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string;
+    return r;
+  };
+  const cp = (ch: string) => ch.codePointAt(0) ?? 0;
+  for (const [ch, e] of entries) {
+    for (const v of e.variants) {
+      const a = root(ch);
+      const b = root(v);
+      if (a === b) continue;
+      if (cp(a) < cp(b)) parent.set(b, a);
+      else parent.set(a, b);
+    }
+  }
+  const canonical = new Map<string, string>();
+  const classReadings = new Map<string, readonly string[]>();
+  for (const ch of parent.keys()) {
+    const r = root(ch);
+    canonical.set(ch, r);
+    canonical.set(r, r);
+  }
+  for (const [ch, r] of canonical) classReadings.set(r, merged(classReadings.get(r) ?? NONE, entries.get(ch)?.readings ?? NONE));
+  table = { entries, canonical, classReadings, withReading, unicodeVersion };
   return table;
 }
 
@@ -66,26 +111,50 @@ function entryOf(ch: string): Entry | undefined {
   return entries.get(ch) ?? entries.get(ch.normalize('NFC'));
 }
 
-/** The Vietnamese readings of one character (Unihan's in its order, then curated ones); [] when none. */
+/** The Vietnamese readings search reads a character as (see Entry.readings); [] when none. */
 export function readingsOf(ch: string): readonly string[] {
   return entryOf(ch)?.readings ?? NONE;
 }
 
 /**
- * How a character reads in a text: in Literary Chinese (`han`), its Sino-Vietnamese readings (Unihan's,
- * in its order, not by use: all of them when there are several), else the curated ones; in Nôm text (`nom`), its
- * most usual curated (Nôm) reading, else Unihan's. [] when it has none.
+ * How a character reads in a text. In Literary Chinese (`han`): its Sino-Vietnamese readings (HueCIT's,
+ * those Unihan gives first; all of them when there are several), else Unihan's, else the curated ones,
+ * else HueCIT's Nôm ones. In Nôm text (`nom`): its most usual curated (Nôm) reading, else Unihan's, else
+ * the Sino-Vietnamese ones, else HueCIT's Nôm ones. [] when it has none.
  */
 export function readingsIn(ch: string, text: 'han' | 'nom'): readonly string[] {
   const e = entryOf(ch);
   if (!e) return NONE;
-  if (text === 'nom') return e.nom.length > 0 ? e.nom.slice(0, 1) : e.unihan;
-  return e.unihan.length > 0 ? e.unihan : e.nom.slice(0, 1);
+  const order = text === 'nom' ? [e.nom.slice(0, 1), e.unihan, e.hanviet, e.hueNom] : [e.hanviet, e.unihan, e.nom.slice(0, 1), e.hueNom];
+  return order.find((r) => r.length > 0) ?? NONE;
 }
 
 /** Its traditional, simplified, semantic and Z variants (either direction), by code point; [] when none. */
 export function variantsOf(ch: string): readonly string[] {
   return entryOf(ch)?.variants ?? NONE;
+}
+
+/** Its specialised semantic variants (the same only in some senses), by code point; [] when none. */
+export function specialisedVariantsOf(ch: string): readonly string[] {
+  return entryOf(ch)?.specialised ?? NONE;
+}
+
+/** Everything the table says of a character, by source (the character panel shows it). */
+export function characterInfo(ch: string): Entry | undefined {
+  return entryOf(ch);
+}
+
+/**
+ * The form search folds a character to: the first character (by code point) of its variant class — 學
+ * and 学 are both 学 — or the character itself when it has no variant. Expects NFC.
+ */
+export function canonicalOf(ch: string): string {
+  return load().canonical.get(ch) ?? ch;
+}
+
+/** The readings search gives a folded character (canonicalOf): those of every character of its class. */
+export function searchReadingsOf(canonical: string): readonly string[] {
+  return load().classReadings.get(canonical) ?? readingsOf(canonical);
 }
 
 /** Characters in the table, how many have a reading, and the Unicode version of its Unihan data. */
@@ -94,7 +163,7 @@ export function hanTableInfo(): { characters: number; withReading: number; unico
   return { characters: entries.size, withReading, unicodeVersion };
 }
 
-/** Every character in the table with its readings (Unihan's, then curated ones), for indexes built over it. */
+/** Every character in the table with its search readings (readingsOf), for indexes built over it. */
 export function* charactersWithReadings(): Iterable<[string, readonly string[]]> {
   for (const [ch, e] of load().entries) if (e.readings.length > 0) yield [ch, e.readings];
 }

@@ -43,7 +43,9 @@ const DEFAULT_CACHE_CONTROL = 'public, max-age=3600';
 const intParam = (min: number) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(1_000_000).optional());
 const Q = z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional();
-const SearchParams = z.object({ q: Q, page: intParam(1) });
+/** `variants=0`: a Han character finds only itself, not its variants (our extension; on by default). */
+const Variants = z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1');
+const SearchParams = z.object({ q: Q, page: intParam(1), variants: Variants });
 const AutocompleteParams = z.object({ q: Q, min: intParam(0) });
 
 /** Received parameters that the specifications define and we do not implement. */
@@ -72,8 +74,8 @@ export function contentSearchRoutes(archive: Archive, opts: ContentSearchRoutesO
       ctx.state.route = `search${version}`;
       allowAnyOrigin(ctx);
       const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
-      const { q = '', page = 1 } = parseOrThrow(SearchParams, ctx.query, 'query');
-      const query = parseQuery(q);
+      const { q = '', page = 1, variants } = parseOrThrow(SearchParams, ctx.query, 'query');
+      const query = parseQuery(q, { variants: variants === '1' });
       const who = identityOf(ctx);
       // An empty query finds nothing (but the item is still checked: 404/401/403 as for any query).
       const { item, pages } = isEmpty(query) ? { item: await archive.readableRef(who, id), pages: [] } : await archive.searchInItem(who, id, query, MAX_PAGES);

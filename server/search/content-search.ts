@@ -21,7 +21,7 @@ import { wordJoiner, type Box } from '../storage/layout.js';
 import { hasHan, nfcWord, tokenize, type Token } from './fold.js';
 import type { PageDoc, TermCount } from './index.js';
 import { joinNeighbours, occurrences, type Occurrence } from './match.js';
-import { readingPhrases } from './reading.js';
+import { readingAlternatives } from './reading.js';
 import type { ParsedQuery } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -243,7 +243,7 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
   // word boxes: a common word in a 500-page book is ten thousand hits, and its pages' boxes weigh
   // megabytes). Pass 2, the pages this response shows: boxes from the words.
   const sorted = [...docs].sort((a, b) => a.canvas - b.canvas);
-  const readings = readingPhrases(query) !== null;
+  const readings = readingAlternatives(query) !== null;
   const counts = sorted.map((doc) => {
     // A run of readings over Han characters is found from the tokens (the expression knows only words).
     const byTokens = doc.folded === undefined || (readings && hasHan(doc.folded));

@@ -3,14 +3,16 @@
  * keeps `đ`, and Elasticsearch's analysers differ), and Han/Nôm split into one token per code point
  * (never per UTF-16 unit: Nôm lives in CJK Extension B and later, outside the BMP).
  *
- * A token has two forms: `exact` (NFC, lower case: diacritics kept) and `folded` (no marks, đ → d).
- * Both backends index both and rank exact matches above folded ones.
+ * A token has two forms: `exact` (NFC, lower case: diacritics kept) and `folded` (no marks, đ → d;
+ * a Han character as the first of its variant class, han/table.ts canonicalOf: 學 and 学 both 学).
+ * Both backends index both and rank exact matches above folded ones, so the form typed comes first.
  */
+import { canonicalOf } from '../han/table.js';
 
 export interface Token {
   /** NFC, lower case. */
   readonly exact: string;
-  /** Without diacritics, `đ` → `d`, lower case. */
+  /** Without diacritics, `đ` → `d`, lower case; a Han character as its variant class (canonicalOf). */
   readonly folded: string;
   /** One Han (Hán or Nôm) code point. */
   readonly han: boolean;
@@ -97,10 +99,10 @@ export function tokenize(text: string): Token[] {
     const last = tokens.at(-1);
     if (isHan(ch)) {
       flush(at);
-      tokens.push({ exact: ch, folded: ch, han: true, start: at, end: i });
+      tokens.push({ exact: ch, folded: canonicalOf(ch), han: true, start: at, end: i });
     } else if (MARK.test(ch) && start < 0 && last?.han && last.end === at) {
       // A variation selector (or any mark) after a Han character belongs to it: the exact form keeps
-      // it, the folded form is the bare character, so 𡎝 and 𡎝 + VS17 find each other.
+      // it, the folded form is the bare character's, so 𡎝 and 𡎝 + VS17 find each other.
       tokens[tokens.length - 1] = { ...last, exact: last.exact + ch, end: i };
     } else if (WORD_CHAR.test(ch)) {
       if (start < 0) start = at;

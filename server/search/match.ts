@@ -6,7 +6,7 @@
  */
 import { tokenize, type Token } from './fold.js';
 import type { ParsedQuery } from './query.js';
-import { readingPhrases, readingRun, readsAs } from './reading.js';
+import { readingAlternatives, readingRun, readsAs } from './reading.js';
 
 export interface Occurrence {
   /** Token positions [from, to). */
@@ -24,7 +24,7 @@ export interface Occurrence {
 export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
   const found: Occurrence[] = [];
   // The query read as a run of readings (reading.ts): `nhan chi so` over 人之初.
-  const run = readingPhrases(q) ? readingRun(q) : [];
+  const run = readingAlternatives(q) ? readingRun(q) : [];
   for (let i = 0; i < tokens.length; i++) {
     if (run.length > 0 && i + run.length <= tokens.length && run.some((t, k) => tokens[i + k]!.folded !== t.folded) && run.every((t, k) => readsAs(tokens[i + k]!, t))) {
       found.push({ from: i, to: i + run.length, exact: false, clause: -1 });
@@ -38,7 +38,7 @@ export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], 
       let ok = true;
       let exact = true;
       for (let k = 0; k < len && ok; k++) {
-        ok = tokens[i + k]!.folded === c.tokens[k]!.folded;
+        ok = c.strict ? tokens[i + k]!.exact === c.tokens[k]!.exact : tokens[i + k]!.folded === c.tokens[k]!.folded;
         exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
       }
       if (ok) best = { from: i, to: i + len, exact, clause: ci };

@@ -26,6 +26,8 @@ export const SearchParams = z
     from: year.optional(),
     to: year.optional(),
     hasText: z.enum(['true', 'false']).optional(),
+    /** `0`: a Han character finds only the form typed, not its variants (學 not 学). On by default. */
+    variants: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1'),
     sort: z.enum(['relevance', 'date', 'date-desc', 'title']).default('relevance'),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
     size: z.coerce
@@ -46,7 +48,7 @@ export function searchRequest(query: Record<string, unknown>): { params: SearchP
   return {
     params,
     request: {
-      query: parseQuery(params.q),
+      query: parseQuery(params.q, { variants: params.variants === '1' }),
       filters: {
         library: params.library,
         collection: params.collection,

@@ -14,6 +14,12 @@ import { tokenize, type Token } from './fold.js';
 
 export interface Clause {
   readonly tokens: readonly Token[];
+  /**
+   * Matched on the tokens' exact forms only: a clause of Han characters when the reader turned variant
+   * matching off (`variants=0`): 學 then finds 學, not 学. Otherwise a Han character's folded form is its
+   * variant class's (fold.ts), and the form typed ranks first as exact diacritics do.
+   */
+  readonly strict?: true;
 }
 
 export interface ParsedQuery {
@@ -35,7 +41,12 @@ export const MAX_CLAUSES = 64;
 export const MAX_PHRASE_TOKENS = 32;
 export const MAX_QUERY_TOKENS = 128;
 
-export function parseQuery(raw: string): ParsedQuery {
+export interface QueryOptions {
+  /** Whether a Han character also finds its variants (學 学; 爲 為 为). On unless false. */
+  readonly variants?: boolean;
+}
+
+export function parseQuery(raw: string, options: QueryOptions = {}): ParsedQuery {
   const text = raw.normalize('NFC').trim();
   const clauses: Clause[] = [];
   // Quoted parts are phrases; an unmatched quote is only a separator.
@@ -71,7 +82,7 @@ export function parseQuery(raw: string): ParsedQuery {
     const tokens = c.tokens.slice(0, Math.min(MAX_PHRASE_TOKENS, budget));
     if (tokens.length === 0) break;
     budget -= tokens.length;
-    kept.push({ tokens });
+    kept.push(options.variants === false && tokens.every((t) => t.han) ? { tokens, strict: true } : { tokens });
   }
   return { text, clauses: kept };
 }
@@ -85,6 +96,9 @@ function dedupe(clauses: Clause[]): Clause[] {
     return true;
   });
 }
+
+/** Which form of its tokens a clause is matched on (Clause.strict). */
+export const clauseForm = (c: Clause): 'exact' | 'folded' => (c.strict ? 'exact' : 'folded');
 
 /** Whether a query has anything to match (an empty one lists; content search answers nothing). */
 export const isEmpty = (q: ParsedQuery) => q.clauses.length === 0;

@@ -6,31 +6,35 @@
  * folded ones, as ONE token naming its whole folded reading set: 人 `nhan`, 之 (chi, gì) `chi0gi` (digits
  * never occur in a syllable, and a token keeps them). Other tokens of a page with Han are written there as
  * they are folded, so a mixed line keeps its positions. A phrase of readings is then an exact FTS5
- * phrase: each typed syllable stands for the reading sets that contain it (itself, and the few sets of
- * several readings that hold it: about 300 characters have more than one), and the query is the OR of
- * those phrases (at most MAX_PHRASES). A Han character typed in such a query stands for its own set.
+ * phrase: each typed syllable stands for the reading sets that contain it (itself, and the sets of
+ * several readings that hold it and that some indexed text has: the index keeps a list of those), and
+ * the query is the OR of those phrases (at most MAX_PHRASES). A Han character typed in such a query
+ * stands for its own set. A character is read as its variant class (fold.ts): the readings of 學 and 学 together.
  *
  * The whole query is read as one run (`人 chi sơ` is 人之初): a reader typing readings types the text as
  * it reads. Pages without Han have no reading column.
  */
-import { charactersWithReadings, readingsOf } from '../han/table.js';
+import { canonicalOf, charactersWithReadings, searchReadingsOf } from '../han/table.js';
 import { fold, isHan as isHanChar, tokenize, type Token } from './fold.js';
 import type { ParsedQuery } from './query.js';
 
 /** Tokens of a query read as a run of readings at most; longer queries are not read so. */
 const MAX_TOKENS = 12;
 /** Phrases OR-ed at most: alternatives past this are dropped, later positions first. */
-const MAX_PHRASES = 64;
+const MAX_PHRASES = 256;
 
 /** A Han token (its folded form is the bare character). */
 const isHan = (t: Pick<Token, 'folded'>) => isHanChar(t.folded);
 
 const sets = new Map<string, string | null>();
-/** The folded reading set of a Han character as one token (`chi0gi`), or null when it has no reading. */
+/**
+ * The folded reading set of a folded Han character (its variant class: fold.ts) as one token (`chi0gi`),
+ * or null when it has no reading: the readings of every character of the class.
+ */
 export function readingSet(ch: string): string | null {
   let s = sets.get(ch);
   if (s === undefined) {
-    const readings = [...new Set(readingsOf(ch).map((r) => fold(r)))].sort();
+    const readings = [...new Set(searchReadingsOf(ch).map((r) => fold(r)))].sort();
     sets.set(ch, (s = readings.length > 0 ? readings.join('0') : null));
   }
   return s;
@@ -42,7 +46,7 @@ function setsWith(syllable: string): readonly string[] {
   if (!bySyllable) {
     bySyllable = new Map();
     for (const [ch] of charactersWithReadings()) {
-      const set = readingSet(ch);
+      const set = readingSet(canonicalOf(ch));
       if (!set || !set.includes('0')) continue;
       for (const r of set.split('0')) {
         const list = bySyllable.get(r) ?? [];
@@ -70,29 +74,47 @@ export function readsAs(page: Pick<Token, 'folded'>, typed: Pick<Token, 'folded'
 }
 
 /**
- * The phrases (token lists) that find the query read as a run of readings, or null when reading it so
- * adds nothing: no syllable that is a reading, only Han (found as it is), or too long.
+ * Each position of the query read as a run of readings: the tokens that stand for it (a syllable
+ * itself, then the reading sets of several readings that contain it; a Han character its own set), or
+ * null when reading it so adds nothing: no syllable that is a reading, only Han (found as it is), or too long.
  */
-const phrasesOf = new WeakMap<ParsedQuery, string[][] | null>();
-export function readingPhrases(q: ParsedQuery): string[][] | null {
+const alternativesOf = new WeakMap<ParsedQuery, string[][] | null>();
+export function readingAlternatives(q: ParsedQuery): string[][] | null {
   // Asked for each index statement, each item shown and each page's snippet: worked out once a query.
-  let found = phrasesOf.get(q);
-  if (found === undefined) phrasesOf.set(q, (found = phrasesFor(q)));
+  let found = alternativesOf.get(q);
+  if (found === undefined) alternativesOf.set(q, (found = alternativesFor(q)));
   return found;
 }
 
-function phrasesFor(q: ParsedQuery): string[][] | null {
+function alternativesFor(q: ParsedQuery): string[][] | null {
   const tokens = readingRun(q);
   if (tokens.length === 0 || tokens.every(isHan)) return null;
-  const alternatives = tokens.map((t) => (isHan(t) ? [readingSet(t.folded) ?? t.folded] : [t.folded, ...setsWith(t.folded)]));
   // Only worth it when some syllable can be a character's reading (it then matches the set tokens).
   if (!tokens.some((t) => !isHan(t) && (readingSetIsSyllable(t.folded) || setsWith(t.folded).length > 0))) return null;
+  return tokens.map((t) => (isHan(t) ? [readingSet(t.folded) ?? t.folded] : [t.folded, ...setsWith(t.folded)]));
+}
+
+/**
+ * The phrases (token lists) that find the query read as a run of readings — every combination of the
+ * positions' alternatives, keeping only the set tokens some indexed text has (`known`: a syllable is in
+ * as many as 40 sets, few of them in any collection) — or null (readingAlternatives). Past MAX_PHRASES
+ * combinations the later positions' last alternatives are dropped.
+ */
+export function readingPhrases(q: ParsedQuery, known: (token: string) => boolean): string[][] | null {
+  const alternatives = readingAlternatives(q);
+  if (!alternatives) return null;
   let phrases: string[][] = [[]];
   for (const alts of alternatives) {
+    const kept = alts.filter((a, i) => i === 0 || known(a));
     const room = Math.max(1, Math.floor(MAX_PHRASES / phrases.length));
-    phrases = phrases.flatMap((p) => alts.slice(0, room).map((a) => [...p, a]));
+    phrases = phrases.flatMap((p) => kept.slice(0, room).map((a) => [...p, a]));
   }
   return phrases;
+}
+
+/** The reading-set tokens of several readings in a reading form (what `known` is asked of), once each. */
+export function multiReadingSets(form: string): string[] {
+  return [...new Set(form.split(' ').filter((t) => t.includes('0') && !/^\d+$/.test(t)))];
 }
 
 const runs = new WeakMap<ParsedQuery, readonly Token[]>();
@@ -115,7 +137,7 @@ function readingSetIsSyllable(syllable: string): boolean {
   if (!singles) {
     singles = new Set();
     for (const [ch] of charactersWithReadings()) {
-      const set = readingSet(ch);
+      const set = readingSet(canonicalOf(ch));
       if (set && !set.includes('0')) singles.add(set);
     }
   }

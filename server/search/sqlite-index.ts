@@ -14,9 +14,9 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
-import { readingsOf } from '../han/table.js';
+import { searchReadingsOf } from '../han/table.js';
 import { fold, indexForm, tokenize, type Token } from './fold.js';
-import { readingExpression, readingForm, readingPhrases } from './reading.js';
+import { multiReadingSets, readingExpression, readingForm, readingPhrases } from './reading.js';
 import type { Facet, FacetCount, IndexSink, PageDoc, RecordDoc, SearchIndex, SearchRequest, SearchResponse, TermCount } from './index.js';
 import { FACETS } from './index.js';
 import type { ParsedQuery } from './query.js';
@@ -122,6 +122,17 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
       INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
     `,
   },
+  {
+    version: 10,
+    name: 'search: Han variants folded together, Sino-Vietnamese readings, the reading sets indexed',
+    // A Han character's folded form is now its variant class's and its readings are more: the rebuild
+    // writes every column again. search_reading_set lists the reading-set tokens (of several readings)
+    // some text has, so that a query tries only those (reading.ts readingPhrases).
+    sql: `
+      CREATE TABLE search_reading_set (token TEXT PRIMARY KEY) WITHOUT ROWID;
+      INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
+    `,
+  },
 ];
 
 /** An FTS5 string literal: tokens only (letters, digits, marks, Han), quotes doubled all the same. */
@@ -134,7 +145,11 @@ const phrase = (tokens: readonly string[]) => `"${tokens.join(' ').replace(/"/g,
 function ftsExpression(q: ParsedQuery, fields: readonly string[]): string {
   const cols = (suffix: string) => `{${fields.map((f) => (f ? `${f}_${suffix}` : suffix)).join(' ')}}`;
   return q.clauses
-    .map((c) => `(${cols('f')} : ${phrase(c.tokens.map((t) => t.folded))} OR ${cols('x')} : ${phrase(c.tokens.map((t) => t.exact))})`)
+    .map((c) =>
+      c.strict
+        ? `${cols('x')} : ${phrase(c.tokens.map((t) => t.exact))}`
+        : `(${cols('f')} : ${phrase(c.tokens.map((t) => t.folded))} OR ${cols('x')} : ${phrase(c.tokens.map((t) => t.exact))})`,
+    )
     .join(' AND ');
 }
 
@@ -235,6 +250,7 @@ export class SqliteSearchIndex implements SearchIndex {
         .map((v) => readingForm(tokenize(v.normalize('NFC'))))
         .filter(Boolean)
         .join(` ${VALUE_GAP} `);
+      this.noteReadingSets(titleReading);
       this.stmt(
         'INSERT INTO search_record_fts (rowid, title_x, title_f, subjects_x, subjects_f, description_x, description_f, other_x, other_f, title_r) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(rid, ...cols, titleReading);
@@ -273,7 +289,7 @@ export class SqliteSearchIndex implements SearchIndex {
         count(t.exact, t.folded);
         // A Han character also counts under each of its readings: autocomplete offers how the text
         // reads to readers who cannot type it, counted as a search by that reading finds it.
-        if (t.han) for (const r of new Set(readingsOf(t.folded))) count(r, fold(r));
+        if (t.han) for (const r of new Set(searchReadingsOf(t.folded))) count(r, fold(r));
       }
       x.push(indexForm(tokens, 'exact'));
       f.push(indexForm(tokens, 'folded'));
@@ -303,7 +319,9 @@ export class SqliteSearchIndex implements SearchIndex {
         foldedWithLines(text, tokens),
         pack(p.lines),
       );
-      this.stmt('INSERT INTO search_page_fts (rowid, x, f, r) VALUES (?, ?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'), readingForm(tokens));
+      const reading = readingForm(tokens);
+      this.noteReadingSets(reading);
+      this.stmt('INSERT INTO search_page_fts (rowid, x, f, r) VALUES (?, ?, ?, ?)').run(pid, indexForm(tokens, 'exact'), indexForm(tokens, 'folded'), reading);
       this.stmt('INSERT OR IGNORE INTO search_dirty (item_id) VALUES (?)').run(p.itemId);
     })();
   }
@@ -427,8 +445,32 @@ export class SqliteSearchIndex implements SearchIndex {
   private pageHitsOf(no: number, query: ParsedQuery, pagesMatched: boolean): number[] {
     const pids = (match: string) =>
       this.stmt('SELECT rowid FROM search_page_fts WHERE search_page_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid').pluck().all(match, ...pageRange(no)) as number[];
-    const all = pids(pageExpression(query));
+    const all = pids(this.pageExpression(query));
     return all.length > 0 || !pagesMatched || query.clauses.length < 2 ? all : pids(foldedExpression(query, ' OR '));
+  }
+
+  /** The reading-set tokens of several readings in a reading form, listed as known (search_reading_set). */
+  private noteReadingSets(form: string): void {
+    const put = this.stmt('INSERT OR IGNORE INTO search_reading_set (token) VALUES (?)');
+    for (const t of multiReadingSets(form)) put.run(t);
+  }
+
+  /** Whether some indexed text has this reading-set token (never removed: a stale one only finds nothing). */
+  private readonly knownReadingSet = (token: string): boolean => this.stmt('SELECT 1 FROM search_reading_set WHERE token = ?').pluck().get(token) !== undefined;
+
+  /** An expression, or the query read as a run of readings on a reading column (reading.ts). */
+  private withReading(expression: string, q: ParsedQuery, column: string): string {
+    let phrases = this.phrases.get(q);
+    if (phrases === undefined) this.phrases.set(q, (phrases = readingPhrases(q, this.knownReadingSet)));
+    return phrases ? `(${expression}) OR ${readingExpression(phrases, column)}` : expression;
+  }
+
+  /** Its reading phrases, worked out once a query (asked per statement and per item shown). */
+  private readonly phrases = new WeakMap<ParsedQuery, string[][] | null>();
+
+  /** Pages (or an item's pages as a whole) with every clause, or with the query's run of readings. */
+  private pageExpression(q: ParsedQuery): string {
+    return this.withReading(foldedExpression(q), q, 'r');
   }
 
   async searchItem(itemId: string, query: ParsedQuery, limit: number): Promise<PageDoc[]> {
@@ -438,7 +480,7 @@ export class SqliteSearchIndex implements SearchIndex {
     // read) and needs the text of a few pages only; reading every page's text was most of its time.
     const get = this.stmt('SELECT item_id, canvas, image_id, language, folded, lines_z FROM search_page WHERE pid = ?');
     const text = this.stmt('SELECT text FROM search_page WHERE pid = ?').pluck();
-    return this.pagesOf(no, pageExpression(query), limit).map((pid) => pageDoc({ ...(get.get(pid) as Omit<PageRow, 'text'>), text: () => text.get(pid) as string }));
+    return this.pagesOf(no, this.pageExpression(query), limit).map((pid) => pageDoc({ ...(get.get(pid) as Omit<PageRow, 'text'>), text: () => text.get(pid) as string }));
   }
 
   async suggest(itemId: string, prefix: string, limit: number): Promise<TermCount[]> {
@@ -463,12 +505,12 @@ export class SqliteSearchIndex implements SearchIndex {
     } else {
       // Records: bm25 with field weights.
       this.stmt(`INSERT INTO search_hit_record SELECT rowid, bm25(search_record_fts, ${RECORD_WEIGHTS.join(', ')}) FROM search_record_fts WHERE search_record_fts MATCH ?`).run(
-        withReading(ftsExpression(req.query, RECORD_FIELDS), req.query, 'title_r'),
+        this.withReading(ftsExpression(req.query, RECORD_FIELDS), req.query, 'title_r'),
       );
       // Pages: one row per item holding all its pages' text, so that a common word walks the items that
       // have it, not their every page (counting its pages per item did: 300 ms a query on a million
       // pages). An item matches when every clause is in its pages, on one page or on several.
-      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(pageExpression(req.query));
+      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(this.pageExpression(req.query));
       // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
       // then items found by their pages alone (rankPageHits).
       this.db
@@ -534,18 +576,9 @@ function pageRange(no: number): [bigint, bigint] {
   return [first, first + BigInt(MAX_CANVAS)];
 }
 
-/** An expression, or the query read as a run of readings on a reading column (reading.ts). */
-function withReading(expression: string, q: ParsedQuery, column: string): string {
-  const phrases = readingPhrases(q);
-  return phrases ? `(${expression}) OR ${readingExpression(phrases, column)}` : expression;
-}
-
-/** Pages (or an item's pages as a whole) with every clause, or with the query's run of readings. */
-const pageExpression = (q: ParsedQuery) => withReading(foldedExpression(q), q, 'r');
-
 /** The clauses on the folded column alone, all of them (or any): which pages match, when no score is needed. */
 function foldedExpression(q: ParsedQuery, join = ' AND '): string {
-  return q.clauses.map((c) => `f : ${phrase(c.tokens.map((t) => t.folded))}`).join(join);
+  return q.clauses.map((c) => (c.strict ? `x : ${phrase(c.tokens.map((t) => t.exact))}` : `f : ${phrase(c.tokens.map((t) => t.folded))}`)).join(join);
 }
 
 interface PageRow {

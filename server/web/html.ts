@@ -57,6 +57,7 @@ const WORDS = {
   removeAll: { vi: 'Bỏ tất cả bộ lọc', en: 'Remove all filters' },
   library: { vi: 'Thư viện', en: 'Library' },
   hasText: { vi: 'Toàn văn', en: 'Full text' },
+  exactForm: { vi: 'Chỉ đúng dạng chữ đã gõ (không tìm dị thể: 學 không ra 学)', en: 'Only the character form typed (not its variants: 學 not 学)' },
   years: { vi: 'Năm', en: 'Year' },
   from: { vi: 'Từ năm', en: 'From' },
   to: { vi: 'Đến năm', en: 'To' },

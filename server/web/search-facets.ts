@@ -29,6 +29,7 @@ export function searchHref(p: SearchParamsInput, lang: Lang, change: Partial<Sea
   if (v.from !== undefined) s.set('from', String(v.from));
   if (v.to !== undefined) s.set('to', String(v.to));
   if (v.hasText) s.set('hasText', v.hasText);
+  if (v.variants === '0') s.set('variants', '0');
   if (v.sort !== 'relevance') s.set('sort', v.sort);
   if (v.page > 1) s.set('page', String(v.page));
   if (v.size !== 20) s.set('size', String(v.size));
@@ -43,6 +44,7 @@ export function hiddenInputs(p: SearchParamsInput, lang: Lang, omit: readonly st
   if (p.from !== undefined) pairs.push(['from', String(p.from)]);
   if (p.to !== undefined) pairs.push(['to', String(p.to)]);
   if (p.hasText) pairs.push(['hasText', p.hasText]);
+  if (p.variants === '0') pairs.push(['variants', '0']);
   pairs.push(['sort', p.sort], ['size', String(p.size)]);
   return pairs
     .filter(([k, v]) => v !== '' && !omit.includes(k))

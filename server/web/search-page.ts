@@ -9,6 +9,7 @@ import type { Identity } from '../auth/policy.js';
 import { formatDate, KIND_LABEL, pick } from '../presentation/labels.js';
 import { thumbnailUrl } from '../presentation/manifest.js';
 import type { PresentationUris } from '../presentation/uris.js';
+import { hasHan } from '../search/fold.js';
 import { snippetHtml as marked, type Snippet } from '../search/match.js';
 import { PAGE_SIZES, type SearchParamsInput } from '../search/params.js';
 import { nameFacets, titleHits } from '../search/present.js';
@@ -123,7 +124,9 @@ function orderForm(p: SearchParamsInput, lang: Lang): string {
     ['title', t('titleSort', lang)],
   ];
   const option = (v: string, label: string, on: boolean) => `<option value="${v}"${on ? ' selected' : ''}>${esc(label)}</option>`;
-  return `<form class="order" action="/search" method="get">${hiddenInputs(p, lang, ['sort', 'size'])}
+  // Variant matching (學 finds 学) can be turned off where the query has Han.
+  const variants = hasHan(p.q) ? `<label><input type="checkbox" name="variants" value="0"${p.variants === '0' ? ' checked' : ''}> ${esc(t('exactForm', lang))}</label>` : '';
+  return `<form class="order" action="/search" method="get">${hiddenInputs(p, lang, ['sort', 'size', 'variants'])}${variants}
 <label>${t('sort', lang)} <select name="sort">${sorts.map(([v, l]) => option(v!, l!, p.sort === v)).join('')}</select></label>
 <label>${t('perPage', lang)} <select name="size">${PAGE_SIZES.map((n) => option(String(n), String(n), p.size === n)).join('')}</select></label>
 <button type="submit">${t('apply', lang)}</button></form>`;
@@ -157,7 +160,7 @@ export async function searchPage(archive: Archive, who: Identity, uris: Presenta
 ${activeFilters(p, lang, facets)}</div>
 <div class="search-layout">
 <aside>${facetsPanel(p, lang, facets, results.years)}</aside>
-<div class="results-col">${results.total > 0 ? orderForm(p, lang) : ''}
+<div class="results-col">${results.total > 0 || p.variants === '0' ? orderForm(p, lang) : ''}
 ${list}
 ${pager(p, lang, results.total)}</div></div>`;
   const path = searchHref(p, lang, { page: p.page }).replace(/[?&]lang=(vi|en)$/, '');

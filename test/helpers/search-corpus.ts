@@ -437,6 +437,41 @@ const ITEMS: readonly ItemSpec[] = [
     // a backend that splits UTF-16 units instead of code points confuses them.
     pages: [{ text: '\u{213E7}\u{2179D}\n歌謠', vertical: true }],
   },
+  {
+    // Variant forms: the same words printed in traditional and in simplified characters, and 爲/為.
+    id: 'luan-ngu',
+    library: 'tinh',
+    collection: 'han-nom',
+    kind: 'book',
+    languages: ['lzh'],
+    scripts: ['Hani'],
+    years: [1850, 1850],
+    level: 'public',
+    callNumber: 'HN-101',
+    title: ['Luận ngữ', '論語'],
+    subjects: ['Nho học'],
+    description: ['Sách kinh điển Nho giáo.'],
+    pages: [
+      { text: '子曰學而時習之\n不亦說乎', vertical: true, language: 'lzh' },
+      { text: '子曰学而时习之\n不亦说乎', vertical: true, language: 'lzh' },
+      { text: '爲政以德\n譬如北辰', vertical: true, language: 'lzh' },
+    ],
+  },
+  {
+    id: 'vi-chinh',
+    library: 'tinh',
+    collection: 'han-nom',
+    kind: 'book',
+    languages: ['lzh'],
+    scripts: ['Hani'],
+    years: [1900, 1900],
+    level: 'public',
+    callNumber: 'HN-102',
+    title: ['Vi chính', '為政'],
+    subjects: ['Nho học'],
+    description: ['Chương thứ hai sách Luận ngữ, bản in khác.'],
+    pages: [{ text: '為政以德\n居其所而衆星共之', vertical: true, language: 'lzh' }],
+  },
 ];
 
 function recordOf(spec: ItemSpec): RecordDoc {

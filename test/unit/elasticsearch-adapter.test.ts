@@ -295,7 +295,8 @@ const RECORD_SOURCE = {
   libraries: ['tinh', 'quoc-gia'],
   title: ['Đại Nam quốc sử diễn ca', '大南國史演歌'],
   title_x: ['đại nam quốc sử diễn ca', '大 南 國 史 演 歌'],
-  title_f: ['dai nam quoc su dien ca', '大 南 國 史 演 歌'],
+  // 國 folds to the first of its variant class (國 囯 国 …): 囯 U+56EF.
+  title_f: ['dai nam quoc su dien ca', '大 南 囯 史 演 歌'],
   subjects: ['Lịch sử'],
   subjects_x: ['lịch sử'],
   subjects_f: ['lich su'],
@@ -315,9 +316,9 @@ const PAGE_SOURCE = {
   language: 'vi-Hani',
   text: '大南國史\nĐại Nam, đại nam',
   text_x: '大 南 國 史 đại nam đại nam',
-  text_f: '大 南 國 史 dai nam dai nam',
+  text_f: '大 南 囯 史 dai nam dai nam',
   lines: LINES,
-  words: ['大|大|1', '南|南|1', '國|國|1', '史|史|1', 'dai|đại|2', 'nam|nam|2'],
+  words: ['大|大|1', '南|南|1', '囯|國|1', '史|史|1', 'dai|đại|2', 'nam|nam|2'],
 };
 
 // ---------------------------------------------------------------------------------------------------

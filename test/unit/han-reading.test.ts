@@ -10,7 +10,9 @@ const item = (languages: string[], scripts: string[]) => ({ description: { langu
 
 describe('Han text read in Vietnamese', () => {
   it('reads Literary Chinese by its Sino-Vietnamese readings, a syllable per character', () => {
-    assert.strictEqual(readingText('人之初性本善', 'han'), 'nhân chi sơ tính bản thiện');
+    // 本: bản, and bổn as the South reads it (both HueCIT's; no source here orders them by use).
+    assert.strictEqual(readingText('人之初性本善', 'han'), 'nhân chi sơ tính bản/bổn thiện');
+    assert.strictEqual(readingText('子曰學而時習之', 'han'), 'tí/tử viết học nhi thì/thời tập chi');
     assert.strictEqual(readingText('人之初 — Nhân chi sơ:', 'han'), 'nhân chi sơ — Nhân chi sơ:', 'other text as it is');
   });
 
@@ -20,9 +22,11 @@ describe('Han text read in Vietnamese', () => {
     assert.strictEqual(readingText('之', 'han'), 'chi', 'Hán: chi');
   });
 
-  it('shows every Sino-Vietnamese reading when Unihan gives several, and a character with none as it is', () => {
-    assert.strictEqual(readingText('東', 'han'), 'hốc/đông');
-    assert.strictEqual(readingText('葛藤', 'han'), '葛 đằng');
+  it('reads a Hán text by its Sino-Vietnamese reading before Unihan’s (which is often the Nôm one), and a character with none as it is', () => {
+    assert.strictEqual(readingText('東', 'han'), 'đông', 'Unihan: hốc đông');
+    assert.strictEqual(readingText('主', 'han'), 'chủ', 'Unihan: chúa');
+    assert.strictEqual(readingText('主', 'nom'), 'chúa', 'in Nôm, Unihan’s');
+    assert.strictEqual(readingText('葛藤㐀', 'han'), 'cát đằng 㐀');
   });
 
   it('keeps a variation selector with its character, and reads it as the character', () => {

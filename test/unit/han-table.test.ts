@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'mocha';
-import { CURATED_PATH, DEFAULT_UNICODE_DIR, parseCurated } from '../../scripts/build-han-table.js';
+import { CURATED_PATH, DEFAULT_M17N_DIR, DEFAULT_UNICODE_DIR, fromTelex, parseCurated, readM17n } from '../../scripts/build-han-table.js';
 import { projectRoot } from '../../server/config.js';
-import { HAN_TABLE_PATH, hanTableInfo, readingsOf, variantsOf } from '../../server/han/table.js';
+import { HAN_TABLE_PATH, canonicalOf, hanTableInfo, readingsOf, searchReadingsOf, specialisedVariantsOf, variantsOf } from '../../server/han/table.js';
 import { trackChild } from '../helpers/fixtures.js';
 
 const run = (cmd: string, args: string[]) =>
@@ -42,8 +42,27 @@ describe('Han table: readings', () => {
     assert.deepEqual(readingsOf('托'), ['thác', 'thách', 'thốc', 'thước', 'thướt']);
   });
 
+  it('adds HueCIT’s Sino-Vietnamese readings (m17n-db vi-han) to Unihan’s, which lacks many common characters', () => {
+    // Unihan 15 has no kVietnamese for 黃 辰 雨 學's simplified form 学; kVietnamese of 子 is tí only.
+    assert.deepEqual(readingsOf('黃'), ['hoàng', 'huỳnh']);
+    assert.includeMembers([...readingsOf('辰')], ['thần', 'thìn']);
+    assert.deepEqual(readingsOf('雨'), ['vũ']);
+    assert.deepEqual(readingsOf('学'), ['học']);
+    assert.includeMembers([...readingsOf('子')], ['tí', 'tử']);
+    // HueCIT's Nôm readings only where no other source reads the character (𡎝 has Unihan's cõi).
+    assert.notInclude(readingsOf('對'), 'tối', 'one of the Nôm input method’s twelve readings of 對');
+  });
+
+  it('writes the Telex keys of the m17n tables in Quốc ngữ, tone marks where Unihan puts them', () => {
+    const cases: [string, string][] = [['hoangf', 'hoàng'], ['chwowng', 'chương'], ['ddaij', 'đại'], ['hoas', 'hoá'], ['thuyr', 'thuỷ'], ['giaf', 'già'], ['gif', 'gì'], ['quoocs', 'quốc'], ['khuyeenr', 'khuyển'], ['huynhf', 'huỳnh'], ['mias', 'mía'], ['mwa', 'mưa'], ['nguwowif', 'người'], ['khuyur', 'khuỷu'], ['hoaif', 'hoài'], ['cooix', 'cỗi']];
+    for (const [key, syllable] of cases) assert.strictEqual(fromTelex(key), syllable, key);
+    assert.isNull(fromTelex('zzz'), 'not a syllable');
+    const read = readM17n('(map ("nhaan" ("人仁" "因")) ("chi" ?之) ("x1" ("乙")))');
+    assert.deepEqual([...read.entries()], [['人', ['nhân']], ['仁', ['nhân']], ['因', ['nhân']], ['之', ['chi']]]);
+  });
+
   it('gives [] without throwing for what has no reading', () => {
-    assert.deepEqual(readingsOf('学'), []);
+    assert.deepEqual(readingsOf('㐀'), [], 'U+3400 has no reading in any source');
     assert.deepEqual(readingsOf('a'), []);
     assert.deepEqual(readingsOf(''), []);
     assert.deepEqual(readingsOf('人人'), []);
@@ -66,6 +85,23 @@ describe('Han table: variants', () => {
     assert.include(variantsOf('爲'), '為');
     assert.include(variantsOf('為'), '爲');
     assert.notInclude(variantsOf('爲'), '爲');
+  });
+
+  it('folds a variant class into one form for search, transitively (爲 為 为), reading as the whole class', () => {
+    assert.strictEqual(canonicalOf('學'), canonicalOf('学'));
+    assert.strictEqual(canonicalOf('爲'), canonicalOf('為'));
+    assert.strictEqual(canonicalOf('为'), canonicalOf('爲'), '为 is 為’s simplified form, a semantic variant of 爲');
+    assert.strictEqual(canonicalOf('人'), '人', 'no variant: itself');
+    assert.includeMembers([...searchReadingsOf(canonicalOf('學'))], ['học']);
+  });
+
+  it('keeps specialised semantic variants, and semantic ones only Lau’s Cantonese dictionary gives, apart', () => {
+    // Unihan: 子 kSemanticVariant 只<kLau; 雨 kSpecializedSemanticVariant 馭.
+    assert.notStrictEqual(canonicalOf('子'), canonicalOf('只'));
+    assert.include(specialisedVariantsOf('子'), '只');
+    assert.notStrictEqual(canonicalOf('雨'), canonicalOf('馭'));
+    assert.include(specialisedVariantsOf('雨'), '馭');
+    assert.notInclude(variantsOf('雨'), '馭');
   });
 });
 
@@ -104,7 +140,13 @@ describe('Han table: size and sources', () => {
 
 describe('Han table: generation', () => {
   it('is what scripts/build-han-table.ts generates (--check)', async function () {
-    if (!existsSync(path.join(DEFAULT_UNICODE_DIR, 'Unihan_Readings.txt.bz2'))) this.skip();
+    if (!existsSync(path.join(DEFAULT_UNICODE_DIR, 'Unihan_Readings.txt.bz2')) || !existsSync(path.join(DEFAULT_M17N_DIR, 'vi-han.mim'))) this.skip();
+    // And only with the m17n-db the table names (Debian 12's 1.8.0).
+    const m17n = /^Version: (\S+?)(-|$)/m.exec(await run('dpkg-query', ['-s', 'm17n-db']).catch(() => ''))?.[1];
+    if (m17n !== '1.8.0') {
+      console.log(`      skipped: m17n-db ${m17n ?? '(not from dpkg)'} installed, the table is of m17n-db 1.8.0`);
+      this.skip();
+    }
     // Only against the Unicode version the table was built from (Debian 12's unicode-data: 15.0.0).
     const installed = /^Version: (\S+?)(-|$)/m.exec(await run('dpkg-query', ['-s', 'unicode-data']).catch(() => ''))?.[1];
     if (installed !== hanTableInfo().unicodeVersion) {

@@ -45,12 +45,15 @@ export function plan(clauses: readonly Clause[], costPerToken = RECORD_FIELDS.le
   // The longest cap per clause that keeps the sum under budget (every clause keeps at least one token).
   let cap = 1;
   while (clauses.reduce((n, c) => n + Math.min(c.tokens.length, cap + 1), 0) <= max) cap++;
-  return { clauses: clauses.map((c) => ({ tokens: c.tokens.slice(0, cap) })), exact: false };
+  return { clauses: clauses.map((c) => ({ ...c, tokens: c.tokens.slice(0, cap) })), exact: false };
 }
 
 const phrase = (field: string, tokens: readonly Token[], form: 'exact' | 'folded', boost?: number): Query => ({
   match_phrase: { [field]: { query: indexForm(tokens, form), slop: 0, ...(boost === undefined ? {} : { boost }) } },
 });
+
+/** A clause on a field: its folded forms on `<field>_f`, or its exact forms on `<field>` (Clause.strict). */
+const clausePhrase = (field: string, c: Clause, boost?: number): Query => (c.strict ? phrase(field, c.tokens, 'exact', boost) : phrase(`${field}_f`, c.tokens, 'folded', boost));
 
 const isPage: Query = { term: { [JOIN]: PAGE } };
 const isRecord: Query = { term: { [JOIN]: RECORD } };
@@ -112,7 +115,7 @@ function recordMatch(p: Plan): Query {
   const must = p.clauses.map<Query>((c) => ({
     bool: {
       should: [
-        ...RECORD_FIELDS.map(([field, weight]) => phrase(`${field}_f`, c.tokens, 'folded', weight)),
+        ...RECORD_FIELDS.map(([field, weight]) => clausePhrase(field, c, weight)),
         ...(p.exact ? RECORD_FIELDS.map(([field, weight]) => phrase(`${field}_x`, c.tokens, 'exact', weight)) : []),
       ],
       minimum_should_match: 1,
@@ -125,7 +128,7 @@ function recordMatch(p: Plan): Query {
 export function pageText(p: Plan): Query {
   return {
     bool: {
-      must: p.clauses.map((c) => phrase('text_f', c.tokens, 'folded')),
+      must: p.clauses.map((c) => clausePhrase('text', c)),
       ...(p.exact ? { should: p.clauses.map((c) => phrase('text_x', c.tokens, 'exact')) } : {}),
     },
   };
@@ -148,7 +151,7 @@ function pagesMatch(p: Plan, scope: AccessScope, pagesPerItem: number): Query {
   const read = readFilter(scope);
   const filter = read.length ? { filter: read } : {};
   if (p.clauses.length < 2) return { bool: { _name: PAGES_MATCH, must: [all], ...filter } };
-  const any = child({ bool: { should: p.clauses.map((c) => phrase('text_f', c.tokens, 'folded')), minimum_should_match: 1 } }, innerHits(PAGES_ANY, pagesPerItem));
+  const any = child({ bool: { should: p.clauses.map((c) => clausePhrase('text', c)), minimum_should_match: 1 } }, innerHits(PAGES_ANY, pagesPerItem));
   return {
     bool: {
       _name: PAGES_MATCH,
@@ -225,7 +228,7 @@ export function searchItemBody(itemId: string, query: ParsedQuery, limit: number
     routing: itemId,
     size: Math.max(0, Math.min(limit, MAX_WINDOW)),
     _source: PAGE_SOURCE,
-    query: { bool: { filter: [isPage, { term: { itemId } }, ...p.clauses.map((c) => phrase('text_f', c.tokens, 'folded'))] } },
+    query: { bool: { filter: [isPage, { term: { itemId } }, ...p.clauses.map((c) => clausePhrase('text', c))] } },
     sort: [{ canvas: 'asc' }],
   };
 }
