@@ -20,6 +20,7 @@ import { ServiceUnavailableError } from '../../server/errors.js';
 import { BulkWriteError, ElasticsearchIndex } from '../../server/search/elasticsearch/index.js';
 import type { AccessScope, PageDoc, RecordDoc, SearchRequest } from '../../server/search/index.js';
 import { parseQuery } from '../../server/search/query.js';
+import { readingAlternatives } from '../../server/search/reading.js';
 import { tokenize } from '../../server/search/fold.js';
 import { rejects } from '../helpers/assert.js';
 import { tempDir } from '../helpers/server.js';
@@ -165,19 +166,44 @@ const innerHits = (name: string, size: number) => ({ name, size, _source: ['canv
 const child = (query: unknown, inner?: unknown) => ({ has_child: { type: 'page', score_mode: 'max', boost: 0.5, query, ...(inner ? { inner_hits: inner } : {}) } });
 
 /**
+ * A query read as a run of readings on a reading field: the tokens each position may be (reading.ts
+ * says which: the syllable, or a reading set that holds it; 大 its own set), next to each other, in
+ * order — span_or at a position, span_near over them.
+ */
+const readingRun = (field: string, q: string) => {
+  const alternatives = readingAlternatives(parseQuery(q));
+  assert.isNotNull(alternatives, `${q} reads as a run`);
+  const at = (alts: string[]) => (alts.length === 1 ? { span_term: { [field]: alts[0] } } : { span_or: { clauses: alts.map((t) => ({ span_term: { [field]: t } })) } });
+  return alternatives!.length === 1 ? at(alternatives![0]!) : { span_near: { clauses: alternatives!.map(at), slop: 0, in_order: true } };
+};
+/** 'Đại 大南' reads đại đại nam: 大 is đại, and the syllable đại is in several characters' reading sets. */
+const DAI_NAM = (field: string) => readingRun(field, 'Đại 大南');
+const orReading = (query: unknown, reading: unknown) => ({ bool: { should: [query, reading], minimum_should_match: 1 } });
+
+/**
  * The page part of a match of 'Đại 大南' (two clauses): each clause on some page of the item (together or
- * not); the pages shown are those with both (inner hits `page`) or, when none has both, with either.
+ * not), or the query read as a run of readings on a page; the pages shown are those with both clauses or
+ * the run (inner hits `page`) or, when none has, with either clause.
  */
 const pagesPart = (pagesPerItem: number, filter?: unknown) => ({
   bool: {
     _name: 'pages',
     must: [
-      child({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }),
-      child({ bool: { must: [phrase('text_f', '大 南')], should: [phrase('text_x', '大 南')] } }),
+      orReading(
+        {
+          bool: {
+            must: [
+              child({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }),
+              child({ bool: { must: [phrase('text_f', '大 南')], should: [phrase('text_x', '大 南')] } }),
+            ],
+          },
+        },
+        child(DAI_NAM('text_r')),
+      ),
     ],
     should: [
       child(
-        { bool: { must: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], should: [phrase('text_x', 'đại'), phrase('text_x', '大 南')] } },
+        orReading({ bool: { must: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], should: [phrase('text_x', 'đại'), phrase('text_x', '大 南')] } }, DAI_NAM('text_r')),
         innerHits('page', pagesPerItem),
       ),
       child({ bool: { should: [phrase('text_f', 'dai'), phrase('text_f', '大 南')], minimum_should_match: 1 } }, innerHits('page-any', pagesPerItem)),
@@ -242,9 +268,9 @@ const EXPECTED_SETTINGS = {
 
 const EXPECTED_MAPPINGS = {
   dynamic: 'strict',
-  _meta: { vankho: { mapping: 1 } },
+  _meta: { vankho: { mapping: 2 } },
   _routing: { required: true },
-  _source: { excludes: ['*_x', '*_f', 'words'] },
+  _source: { excludes: ['*_x', '*_f', '*_r', 'words'] },
   properties: {
     doc: { type: 'join', relations: { record: 'page' } },
     itemId: { type: 'keyword' },
@@ -263,6 +289,8 @@ const EXPECTED_MAPPINGS = {
     embargoUntil: { type: 'date', format: 'strict_date' },
     libraries: { type: 'keyword' },
     ...textField('title'),
+    title_r: FORMS,
+    text_r: FORMS,
     ...textField('subjects'),
     ...textField('description'),
     ...textField('other'),
@@ -306,6 +334,8 @@ const RECORD_SOURCE = {
   other: ['HN-12'],
   other_x: ['hn 12'],
   other_f: ['hn 12'],
+  // The Han title by its readings: a token per character, 國 (quốc, and quắc in HueCIT's list) as its set.
+  title_r: ['dai nam quac0quoc su dien ca'],
 };
 
 const PAGE_SOURCE = {
@@ -317,8 +347,10 @@ const PAGE_SOURCE = {
   text: '大南國史\nĐại Nam, đại nam',
   text_x: '大 南 國 史 đại nam đại nam',
   text_f: '大 南 囯 史 dai nam dai nam',
+  text_r: 'dai nam quac0quoc su dai nam dai nam',
   lines: LINES,
-  words: ['大|大|1', '南|南|1', '囯|國|1', '史|史|1', 'dai|đại|2', 'nam|nam|2'],
+  // A Han character counts under each of its readings too: đại is the word twice and 大 once.
+  words: ['大|大|1', 'dai|đại|3', '南|南|1', 'nam|nam|3', '囯|國|1', 'quoc|quốc|1', 'quac|quắc|1', '史|史|1', 'su|sử|1'],
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -386,6 +418,7 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
       .on('POST', '/_aliases', fixture('acknowledged.json'))
       .on('DELETE', `/${OLD}`, fixture('acknowledged.json'));
     const page3 = { ...PAGE, canvas: 3, imageId: 'dai-nam-003', text: 'Thư', lines: [] };
+    const { text_r: _reading, ...withoutReading } = PAGE_SOURCE;
     await es.index({ bulk: { maxDocs: 2 } }).rebuild(async (sink) => {
       await sink.putPage(PAGE);
       await sink.putPage(page3);
@@ -408,7 +441,8 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
       { index: { _id: 'p:dai-nam:2', routing: 'dai-nam' } },
       PAGE_SOURCE,
       { index: { _id: 'p:dai-nam:3', routing: 'dai-nam' } },
-      { ...PAGE_SOURCE, canvas: 3, imageId: 'dai-nam-003', text: 'Thư', text_x: 'thư', text_f: 'thu', lines: [], words: ['thu|thư|1'] },
+      // No Han: no reading field.
+      { ...withoutReading, canvas: 3, imageId: 'dai-nam-003', text: 'Thư', text_x: 'thư', text_f: 'thu', lines: [], words: ['thu|thư|1'] },
     ]);
     assert.deepEqual(es.requests[2]!.body, [{ index: { _id: 'r:dai-nam', routing: 'dai-nam' } }, RECORD_SOURCE]);
     for (const i of [1, 2]) assert.deepEqual(es.requests[i]!.querystring, {}, 'no refresh per bulk');
@@ -494,7 +528,7 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
             {
               bool: {
                 should: [
-                  { bool: { _name: 'record', must: [recordClause('dai', 'đại'), recordClause('大 南', '大 南')] } },
+                  { bool: { _name: 'record', should: [{ bool: { must: [recordClause('dai', 'đại'), recordClause('大 南', '大 南')] } }, DAI_NAM('title_r')], minimum_should_match: 1 } },
                   pagesPart(3, readable([], ['public', 'public-reduced'])),
                 ],
                 minimum_should_match: 1,
@@ -525,7 +559,8 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
     const es = new Cluster().on('POST', '/vankho/_search', fixture('search-item-response.json'));
     await es.index().search(request({ query: parseQuery('Đại'), scope: ADMIN }));
     assert.deepEqual(es.requests[0]!.body.query.bool.must[0].bool.should[1], {
-      bool: { _name: 'pages', must: [child({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }, innerHits('page', 3))] },
+      // đại is also a reading: pages with 大 (or another character read so) match too.
+      bool: { _name: 'pages', must: [child(orReading({ bool: { must: [phrase('text_f', 'dai')], should: [phrase('text_x', 'đại')] } }, readingRun('text_r', 'Đại')), innerHits('page', 3))] },
     });
   });
 
@@ -665,7 +700,16 @@ describe('Elasticsearch adapter: requests sent through the real client', () => {
     assert.deepEqual(es.requests[0]!.body, {
       size: 20,
       _source: ['itemId', 'canvas', 'imageId', 'language', 'text', 'lines'],
-      query: { bool: { filter: [{ term: { doc: 'page' } }, { term: { itemId: 'dai-nam' } }, phrase('text_f', 'dai nam'), phrase('text_f', '大 南')] } },
+      query: {
+        bool: {
+          filter: [
+            { term: { doc: 'page' } },
+            { term: { itemId: 'dai-nam' } },
+            // Every clause, or the query read as a run of readings (đại nam đại nam).
+            orReading({ bool: { filter: [phrase('text_f', 'dai nam'), phrase('text_f', '大 南')] } }, readingRun('text_r', '"Đại Nam" 大南')),
+          ],
+        },
+      },
       sort: [{ canvas: 'asc' }],
     });
     assert.deepEqual(pages, [

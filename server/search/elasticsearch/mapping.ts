@@ -13,11 +13,13 @@
  * bigrams with unigrams), for Kibana and other clients; Văn Khố's own queries do not use them.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { indexForm, tokenize } from '../fold.js';
+import { searchReadingsOf } from '../../han/table.js';
+import { fold, indexForm, tokenize } from '../fold.js';
+import { readingForm } from '../reading.js';
 import type { PageDoc, RecordDoc } from '../index.js';
 
 /** Stored in the mapping's `_meta`; raised when the mapping changes (then `vankho reindex`). */
-export const MAPPING_VERSION = 1;
+export const MAPPING_VERSION = 2;
 
 /** The join field and its two relation names. */
 export const JOIN = 'doc';
@@ -78,7 +80,7 @@ export const MAPPINGS: estypes.MappingTypeMapping = {
   _meta: { vankho: { mapping: MAPPING_VERSION } },
   _routing: { required: true },
   // Indexed only: the application forms and the autocomplete words are derived from the text.
-  _source: { excludes: ['*_x', '*_f', 'words'] },
+  _source: { excludes: ['*_x', '*_f', '*_r', 'words'] },
   properties: {
     [JOIN]: { type: 'join', relations: { [RECORD]: PAGE } },
     itemId: keyword,
@@ -100,6 +102,9 @@ export const MAPPINGS: estypes.MappingTypeMapping = {
     embargoUntil: { type: 'date', format: 'strict_date' },
     libraries: keyword,
     ...textField('title'),
+    // Han titles and pages by their Vietnamese readings (reading.ts): a reading-set token per character.
+    title_r: forms,
+    text_r: forms,
     ...textField('subjects'),
     ...textField('description'),
     ...textField('other'),
@@ -133,6 +138,7 @@ export function recordSource(doc: RecordDoc): Record<string, unknown> {
     text[`${field}_x`] = f.x;
     text[`${field}_f`] = f.f;
   }
+  const titleReadings = doc.title.map((v) => readingForm(tokenize(v.normalize('NFC')))).filter(Boolean);
   return {
     [JOIN]: RECORD,
     itemId: doc.itemId,
@@ -151,6 +157,7 @@ export function recordSource(doc: RecordDoc): Record<string, unknown> {
     embargoUntil: doc.access.embargoUntil,
     libraries: doc.access.libraries,
     ...text,
+    ...(titleReadings.length > 0 ? { title_r: titleReadings } : {}),
   };
 }
 
@@ -163,8 +170,15 @@ export function pageSource(doc: PageDoc): Record<string, unknown> {
   const text = doc.text.normalize('NFC');
   const tokens = tokenize(text);
   const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(`${t.folded}|${t.exact}`, (counts.get(`${t.folded}|${t.exact}`) ?? 0) + 1);
+  const count = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const t of tokens) {
+    count(`${t.folded}|${t.exact}`);
+    // A Han character also under each of its readings, as the embedded index counts it (autocomplete
+    // offers how the text reads to readers who cannot type it).
+    if (t.han) for (const r of new Set(searchReadingsOf(t.folded))) count(`${fold(r)}|${r}`);
+  }
   const words = [...counts].map(([w, n]) => `${w}|${n}`);
+  const reading = readingForm(tokens);
   return {
     [JOIN]: { name: PAGE, parent: recordId(doc.itemId) },
     itemId: doc.itemId,
@@ -174,6 +188,7 @@ export function pageSource(doc: PageDoc): Record<string, unknown> {
     text,
     text_x: indexForm(tokens, 'exact'),
     text_f: indexForm(tokens, 'folded'),
+    ...(reading ? { text_r: reading } : {}),
     lines: doc.lines,
     words,
   };

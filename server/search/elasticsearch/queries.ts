@@ -7,6 +7,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { fold, indexForm, type Token } from '../fold.js';
 import type { AccessScope, Facet, SearchFilters, SearchRequest } from '../index.js';
 import type { Clause, ParsedQuery } from '../query.js';
+import { readingAlternatives } from '../reading.js';
 import { JOIN, PAGE, PAGE_SOURCE, RECORD, RECORD_FIELDS } from './mapping.js';
 
 type Query = estypes.QueryDslQueryContainer;
@@ -53,7 +54,24 @@ const phrase = (field: string, tokens: readonly Token[], form: 'exact' | 'folded
 });
 
 /** A clause on a field: its folded forms on `<field>_f`, or its exact forms on `<field>` (Clause.strict). */
-const clausePhrase = (field: string, c: Clause, boost?: number): Query => (c.strict ? phrase(field, c.tokens, 'exact', boost) : phrase(`${field}_f`, c.tokens, 'folded', boost));
+const clausePhrase = (field: string, c: Clause, boost?: number): Query => (c.strict ? phrase(`${field}_x`, c.tokens, 'exact', boost) : phrase(`${field}_f`, c.tokens, 'folded', boost));
+
+/**
+ * The query read as a run of readings (reading.ts) on a reading field (`title_r`, `text_r`): each position
+ * any of its alternatives (a syllable, or a reading set that holds it), the positions next to each other in
+ * order. Elasticsearch can put OR at a position (span_or), so it needs none of the embedded index's
+ * phrase combinations. Undefined when the query does not read as one.
+ */
+export function readingSpan(field: string, q: ParsedQuery): Query | undefined {
+  const alternatives = readingAlternatives(q);
+  if (!alternatives) return undefined;
+  const at = (alts: readonly string[]): estypes.QueryDslSpanQuery =>
+    alts.length === 1 ? { span_term: { [field]: alts[0] as string } } : { span_or: { clauses: alts.map((t) => ({ span_term: { [field]: t } })) } };
+  return alternatives.length === 1 ? (at(alternatives[0] as string[]) as Query) : { span_near: { clauses: alternatives.map(at), slop: 0, in_order: true } };
+}
+
+/** A query, or else the reading run. */
+const orReading = (query: Query, reading: Query | undefined): Query => (reading ? { bool: { should: [query, reading], minimum_should_match: 1 } } : query);
 
 const isPage: Query = { term: { [JOIN]: PAGE } };
 const isRecord: Query = { term: { [JOIN]: RECORD } };
@@ -110,8 +128,11 @@ export function readerFilters(f: SearchFilters): Query[] {
   return out;
 }
 
-/** Every clause in some record field (folded forms), ranked by field weight, exact forms ranked higher. */
-function recordMatch(p: Plan): Query {
+/**
+ * Every clause in some record field (folded forms), ranked by field weight, exact forms ranked higher;
+ * or the query read as a run of readings in a title.
+ */
+function recordMatch(p: Plan, q: ParsedQuery): Query {
   const must = p.clauses.map<Query>((c) => ({
     bool: {
       should: [
@@ -121,17 +142,19 @@ function recordMatch(p: Plan): Query {
       minimum_should_match: 1,
     },
   }));
-  return { bool: { _name: RECORD_MATCH, must } };
+  const reading = readingSpan('title_r', q);
+  return reading ? { bool: { _name: RECORD_MATCH, should: [{ bool: { must } }, reading], minimum_should_match: 1 } } : { bool: { _name: RECORD_MATCH, must } };
 }
 
-/** Every clause in the page text (folded forms); exact forms rank a page higher. */
-export function pageText(p: Plan): Query {
-  return {
+/** Every clause in the page text (folded forms), or the reading run when given; exact forms rank a page higher. */
+export function pageText(p: Plan, reading?: Query): Query {
+  const clauses: Query = {
     bool: {
       must: p.clauses.map((c) => clausePhrase('text', c)),
       ...(p.exact ? { should: p.clauses.map((c) => phrase('text_x', c.tokens, 'exact')) } : {}),
     },
   };
+  return orReading(clauses, reading);
 }
 
 /** The pages an item shows: best first; among equals, in canvas order. */
@@ -143,11 +166,13 @@ const innerHits = (name: string, size: number): estypes.SearchInnerHits => ({ na
  * the embedded index finds them); the pages shown are those with all of them (inner hits `page`) or, when
  * no page has all, those with any (`page-any`).
  */
-function pagesMatch(p: Plan, scope: AccessScope, pagesPerItem: number): Query {
+function pagesMatch(p: Plan, q: ParsedQuery, scope: AccessScope, pagesPerItem: number): Query {
   const child = (query: Query, inner?: estypes.SearchInnerHits): Query => ({
     has_child: { type: PAGE, score_mode: 'max', boost: 0.5, query, ...(inner ? { inner_hits: inner } : {}) },
   });
-  const all = child(pageText(p), innerHits(PAGE, pagesPerItem));
+  // Pages with every clause, or with the query read as a run of readings (shown as `page` alike).
+  const reading = readingSpan('text_r', q);
+  const all = child(pageText(p, reading), innerHits(PAGE, pagesPerItem));
   const read = readFilter(scope);
   const filter = read.length ? { filter: read } : {};
   if (p.clauses.length < 2) return { bool: { _name: PAGES_MATCH, must: [all], ...filter } };
@@ -155,7 +180,7 @@ function pagesMatch(p: Plan, scope: AccessScope, pagesPerItem: number): Query {
   return {
     bool: {
       _name: PAGES_MATCH,
-      must: p.clauses.map((c) => child(pageText({ clauses: [c], exact: p.exact }))),
+      must: [orReading({ bool: { must: p.clauses.map((c) => child(pageText({ clauses: [c], exact: p.exact }))) } }, reading && child(reading))],
       should: [all, any],
       ...filter,
     },
@@ -206,7 +231,7 @@ export function searchBody(req: SearchRequest): estypes.SearchRequest {
   else {
     // A query of several clauses asks for pages three times (each clause, all, any): a larger cost per token.
     const p = plan(req.query.clauses, RECORD_FIELDS.length + (req.query.clauses.length < 2 ? 1 : 3));
-    must = { bool: { should: [recordMatch(p), pagesMatch(p, req.scope, Math.max(0, req.pagesPerItem))], minimum_should_match: 1 } };
+    must = { bool: { should: [recordMatch(p, req.query), pagesMatch(p, req.query, req.scope, Math.max(0, req.pagesPerItem))], minimum_should_match: 1 } };
   }
   const from = Math.max(0, req.offset);
   const size = from >= MAX_WINDOW ? 0 : Math.max(0, Math.min(req.limit, MAX_WINDOW - from));
@@ -228,7 +253,7 @@ export function searchItemBody(itemId: string, query: ParsedQuery, limit: number
     routing: itemId,
     size: Math.max(0, Math.min(limit, MAX_WINDOW)),
     _source: PAGE_SOURCE,
-    query: { bool: { filter: [isPage, { term: { itemId } }, ...p.clauses.map((c) => clausePhrase('text', c))] } },
+    query: { bool: { filter: [isPage, { term: { itemId } }, orReading({ bool: { filter: p.clauses.map((c) => clausePhrase('text', c)) } }, readingSpan('text_r', query))] } },
     sort: [{ canvas: 'asc' }],
   };
 }
