@@ -160,32 +160,34 @@ export function fromTelex(key: string): string | null {
 
 /**
  * Reads an m17n input-method table (`("key" ("candidates" …))` or `("key" ?c)`): for each Han character,
- * the syllables that type it, in the file's order (by syllable: not by use). Keys that are not one
- * syllable are left out; so are candidates that are not one Han character.
+ * the syllables that type it — first those it comes earliest among the candidates of (an input method
+ * lists a syllable's usual characters first: 子 is the first of tử, not of tí), then by the file's order.
+ * Keys that are not one syllable are left out; so are candidates that are not one Han character.
  */
 export function readM17n(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+  const found = new Map<string, { syllable: string; rank: number }[]>();
   const entry = /\("([a-z]+)"\s+(?:\?(\S)|\(((?:\s*"[^"]*")+)\s*\))\s*\)/gu;
   for (const m of text.matchAll(entry)) {
     const syllable = fromTelex(m[1] as string);
     if (!syllable) continue;
     const candidates = m[2] ?? [...(m[3] ?? '').matchAll(/"([^"]*)"/g)].map((c) => c[1]).join('');
-    for (const raw of Array.from(candidates)) {
-      if (!isHan(raw)) continue;
+    Array.from(candidates).forEach((raw, rank) => {
+      if (!isHan(raw)) return;
       const ch = raw.normalize('NFC');
-      const list = out.get(ch) ?? [];
-      if (!list.includes(syllable)) list.push(syllable);
-      out.set(ch, list);
-    }
+      const list = found.get(ch) ?? [];
+      if (!list.some((r) => r.syllable === syllable)) list.push({ syllable, rank });
+      found.set(ch, list);
+    });
   }
-  return out;
+  // Array.prototype.sort is stable: equal ranks keep the file's order.
+  return new Map([...found].map(([ch, list]) => [ch, list.sort((a, b) => a.rank - b.rank).map((r) => r.syllable)]));
 }
 
 interface Row {
   readings: string[];
   variants: Set<string>;
   specialised: Set<string>;
-  /** HueCIT's Sino-Vietnamese (vi-han) and Nôm (vi-nom) readings, in their files' order. */
+  /** HueCIT's Sino-Vietnamese (vi-han) and Nôm (vi-nom) readings (readM17n's order). */
   hanviet: string[];
   hueNom: string[];
   /** The curated readings alone, in their order (most usual in Nôm text first). */
@@ -264,7 +266,8 @@ export async function buildTable(unicodeDir: string, curatedText: string, m17nDi
     '#   char TAB Unihan readings (Unihan order, not by use) TAB variants (traditional, simplified,',
     '#   semantic, Z: characters, no separator; made symmetric, not transitive) TAB curated (Nôm)',
     '#   readings (most usual first) TAB HueCIT Sino-Vietnamese readings TAB HueCIT Nôm readings',
-    '#   (both in their files\' order: by syllable, not by use) TAB specialised semantic variants.',
+    '#   (both first where the character comes earliest among a syllable\'s candidates, then by syllable)',
+    '#   TAB specialised semantic variants (and semantic variants that only kLau gives).',
     '# Sorted by code point; NFC.',
     `# Characters: ${chars.length}; with a reading: ${withReading}.`,
   ];

@@ -22,7 +22,7 @@ interface Entry {
   readonly unihan: readonly string[];
   /** The curated (Nôm) readings, most usual first; [] when the curated file does not have the character. */
   readonly nom: readonly string[];
-  /** HueCIT's Sino-Vietnamese readings (m17n vi-han), those Unihan also gives first. */
+  /** HueCIT's Sino-Vietnamese readings (m17n vi-han), the most usual first (build-han-table.ts readM17n). */
   readonly hanviet: readonly string[];
   /** HueCIT's Nôm input method's readings (m17n vi-nom): many per character, by syllable. */
   readonly hueNom: readonly string[];
@@ -65,8 +65,7 @@ function load(): Table {
     const [ch = '', unihanText = '', variantText = '', nomText = '', hanvietText = '', hueNomText = '', specialisedText = ''] = line.split('\t');
     const unihan = words(unihanText);
     const nom = words(nomText);
-    const hv = words(hanvietText);
-    const hanviet = merged(unihan.filter((r) => hv.includes(r)), hv);
+    const hanviet = words(hanvietText);
     const hueNom = words(hueNomText);
     const main = merged(merged(unihan, nom), hanviet);
     const readings = main.length > 0 ? main : hueNom;
@@ -117,15 +116,18 @@ export function readingsOf(ch: string): readonly string[] {
 }
 
 /**
- * How a character reads in a text. In Literary Chinese (`han`): its Sino-Vietnamese readings (HueCIT's,
- * those Unihan gives first; all of them when there are several), else Unihan's, else the curated ones,
+ * How a character reads in a text. In Literary Chinese (`han`): its first Sino-Vietnamese reading and any
+ * other that Unihan gives too (several split by "/" on the page), else Unihan's, else the curated ones,
  * else HueCIT's Nôm ones. In Nôm text (`nom`): its most usual curated (Nôm) reading, else Unihan's, else
  * the Sino-Vietnamese ones, else HueCIT's Nôm ones. [] when it has none.
  */
 export function readingsIn(ch: string, text: 'han' | 'nom'): readonly string[] {
   const e = entryOf(ch);
   if (!e) return NONE;
-  const order = text === 'nom' ? [e.nom.slice(0, 1), e.unihan, e.hanviet, e.hueNom] : [e.hanviet, e.unihan, e.nom.slice(0, 1), e.hueNom];
+  // HueCIT lists every Sino-Vietnamese reading (本 bản bổn, 遠 viễn viên): its first (the syllable the
+  // character is the most usual one of), then those Unihan gives too; the rest are found by search.
+  const shown = e.hanviet.filter((r, i) => i === 0 || e.unihan.includes(r));
+  const order = text === 'nom' ? [e.nom.slice(0, 1), e.unihan, e.hanviet, e.hueNom] : [shown, e.unihan, e.nom.slice(0, 1), e.hueNom];
   return order.find((r) => r.length > 0) ?? NONE;
 }
 

@@ -85,7 +85,8 @@ describe('Hán-Nôm readings for readers', () => {
           ['nhân chi sơ tính bản thiện', `${canvas}#xywh=100,100,100,600`],
           ['tính tương cận tập tương viễn', `${canvas}#xywh=220,100,100,600`],
           // Nôm, 𡨸 in Extension B (two UTF-16 units) read as one character.
-          ['hán chữ nôm tự', `${canvas}#xywh=340,100,100,400`],
+          // 喃 in a Hán (lzh) item reads by its Sino-Vietnamese reading, nam (its Nôm reading is nôm).
+          ['hán chữ nam tự', `${canvas}#xywh=340,100,100,400`],
         ],
         'the Vietnamese note has no Han: no reading',
       );
@@ -119,8 +120,8 @@ describe('Hán-Nôm readings for readers', () => {
       assert.strictEqual((await get(`/iiif/presentation/3/items/${CLOSED}/canvas/1/ocr/line`)).status, 401);
       assert.strictEqual((await get(reading(CLOSED))).status, 401);
       const page = await json(reading(CLOSED), researcher);
-      // 東 has two readings in Unihan (listed alphabetically): both shown; 鄂 and 簿 have none: as they are.
-      assert.strictEqual(page.items[0].body.value, 'hốc/đông 鄂 xã địa 簿');
+      // Unihan reads 東 hốc or đông and has nothing for 鄂 and 簿: the Sino-Vietnamese readings fill them in.
+      assert.strictEqual(page.items[0].body.value, 'đông ngạc xã địa bạ');
     });
   });
 
