@@ -127,9 +127,13 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
     name: 'search: Han variants folded together, Sino-Vietnamese readings, the reading sets indexed',
     // A Han character's folded form is now its variant class's and its readings are more: the rebuild
     // writes every column again. search_reading_set lists the reading-set tokens (of several readings)
-    // some text has, so that a query tries only those (reading.ts readingPhrases).
+    // some text has, so that a query tries only those (reading.ts readingPhrases). The item table loses
+    // its reading column: a reading is a phrase on one page, found in the page table (a second copy of
+    // every Han page's readings made the index of Han pages 1.5 times as large).
     sql: `
       CREATE TABLE search_reading_set (token TEXT PRIMARY KEY) WITHOUT ROWID;
+      DROP TABLE search_text_fts;
+      CREATE VIRTUAL TABLE search_text_fts USING fts5(x, f, ${FTS});
       INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
     `,
   },
@@ -277,7 +281,6 @@ export class SqliteSearchIndex implements SearchIndex {
     const counts = new Map<string, { folded: string; n: number }>();
     const x: string[] = [];
     const f: string[] = [];
-    const r: string[] = [];
     const count = (exact: string, folded: string) => {
       const c = counts.get(exact);
       if (c) c.n++;
@@ -293,13 +296,10 @@ export class SqliteSearchIndex implements SearchIndex {
       }
       x.push(indexForm(tokens, 'exact'));
       f.push(indexForm(tokens, 'folded'));
-      r.push(readingForm(tokens));
     }
     const put = this.stmt('INSERT INTO search_term (item_id, folded, term, n) VALUES (?, ?, ?, ?)');
     for (const [term, c] of counts) put.run(itemId, c.folded, term, c.n);
-    // Pages without Han have an empty reading: the gaps keep page boundaries where there is any.
-    const reading = r.some(Boolean) ? r.join(` ${VALUE_GAP} `) : '';
-    if (x.length > 0) this.stmt('INSERT INTO search_text_fts (rowid, x, f, r) VALUES (?, ?, ?, ?)').run(no, x.join(` ${VALUE_GAP} `), f.join(` ${VALUE_GAP} `), reading);
+    if (x.length > 0) this.stmt('INSERT INTO search_text_fts (rowid, x, f) VALUES (?, ?, ?)').run(no, x.join(` ${VALUE_GAP} `), f.join(` ${VALUE_GAP} `));
   }
 
   async putPage(p: PageDoc): Promise<void> {
@@ -458,17 +458,23 @@ export class SqliteSearchIndex implements SearchIndex {
   /** Whether some indexed text has this reading-set token (never removed: a stale one only finds nothing). */
   private readonly knownReadingSet = (token: string): boolean => this.stmt('SELECT 1 FROM search_reading_set WHERE token = ?').pluck().get(token) !== undefined;
 
-  /** An expression, or the query read as a run of readings on a reading column (reading.ts). */
-  private withReading(expression: string, q: ParsedQuery, column: string): string {
+  /** The query read as a run of readings on a reading column (reading.ts), or null when it does not read as one. */
+  private readingExpression(q: ParsedQuery, column: string): string | null {
     let phrases = this.phrases.get(q);
     if (phrases === undefined) this.phrases.set(q, (phrases = readingPhrases(q, this.knownReadingSet)));
-    return phrases ? `(${expression}) OR ${readingExpression(phrases, column)}` : expression;
+    return phrases ? readingExpression(phrases, column) : null;
+  }
+
+  /** An expression, or the query read as a run of readings on a reading column. */
+  private withReading(expression: string, q: ParsedQuery, column: string): string {
+    const reading = this.readingExpression(q, column);
+    return reading ? `(${expression}) OR ${reading}` : expression;
   }
 
   /** Its reading phrases, worked out once a query (asked per statement and per item shown). */
   private readonly phrases = new WeakMap<ParsedQuery, string[][] | null>();
 
-  /** Pages (or an item's pages as a whole) with every clause, or with the query's run of readings. */
+  /** Pages with every clause, or with the query's run of readings. */
   private pageExpression(q: ParsedQuery): string {
     return this.withReading(foldedExpression(q), q, 'r');
   }
@@ -510,7 +516,11 @@ export class SqliteSearchIndex implements SearchIndex {
       // Pages: one row per item holding all its pages' text, so that a common word walks the items that
       // have it, not their every page (counting its pages per item did: 300 ms a query on a million
       // pages). An item matches when every clause is in its pages, on one page or on several.
-      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(this.pageExpression(req.query));
+      this.stmt('INSERT INTO search_hit_pages SELECT rowid FROM search_text_fts WHERE search_text_fts MATCH ?').run(foldedExpression(req.query));
+      // Or the query read as a run of readings: a phrase on one page, so from the page table (the item
+      // table has no reading column); only Han pages have one.
+      const reading = this.readingExpression(req.query, 'r');
+      if (reading) this.stmt(`INSERT OR IGNORE INTO search_hit_pages SELECT DISTINCT rowid >> ${PAGE_BITS} FROM search_page_fts WHERE search_page_fts MATCH ?`).run(reading);
       // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
       // then items found by their pages alone (rankPageHits).
       this.db
