@@ -38,12 +38,20 @@ export const TEXT_STYLE = `
   /* Characters large enough to read, readings apart from their neighbours. */
   .ocr ruby { font-size: 1.5em; margin: 0 .2em; }
   .ocr rt { font-size: .45em; color: #5a1e14; }
+  .ocr ruby a { color: inherit; text-decoration: none; } .ocr ruby a:hover, .ocr ruby a:focus { background: #f4eedf; }
 `;
 
-/** Text with each Han or Nôm character over its reading (ruby); one without a reading over nothing, at the same size. */
-function rubyHtml(text: string, kind: HanText): string {
+/**
+ * Text with each Han or Nôm character over its reading (ruby); one without a reading over nothing, at the
+ * same size. Each character links to its page (han-char.ts: readings by source, variants, code point).
+ */
+function rubyHtml(text: string, kind: HanText, lang: Lang): string {
   return segments(text, kind)
-    .map((s) => ('han' in s ? `<ruby>${esc(s.han)}<rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>` : esc(s.text)))
+    .map((s) => {
+      if (!('han' in s)) return esc(s.text);
+      const ch = String.fromCodePoint(s.han.codePointAt(0) as number);
+      return `<ruby><a href="/han/${encodeURIComponent(ch)}?lang=${lang}">${esc(s.han)}</a><rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>`;
+    })
     .join('');
 }
 
@@ -139,7 +147,7 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
   const sections = shown
     .map(
       (p) => `<section class="text-page" id="trang-${p.canvas}"><h2>${esc(pageName(item, p.canvas, lang))} <a href="${esc(readerAt(uris, item.id, p.canvas, '', lang))}">${t('openAtPage', lang)}</a></h2>
-<div class="ocr${readings ? ' readings' : ''}"${textLang}>${readings ? rubyHtml(p.text, hanTextOf(item)) : esc(p.text)}</div></section>`,
+<div class="ocr${readings ? ' readings' : ''}"${textLang}>${readings ? rubyHtml(p.text, hanTextOf(item), lang) : esc(p.text)}</div></section>`,
     )
     .join('\n');
   const href = (n: number, r: boolean) => `/items/${esc(item.id)}/text?${esc(query(n, r))}${query(n, r) ? '&amp;' : ''}lang=${lang}`;

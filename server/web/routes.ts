@@ -20,6 +20,7 @@ import { searchRequest } from '../search/params.js';
 import { itemSearchPage, itemTextPage } from './item-text.js';
 import { collectionPage, homePage, itemPage, readerPage, type ReaderConfig } from './pages.js';
 import { searchPage } from './search-page.js';
+import { hanCharPage, parseHanChar } from './han-char.js';
 
 export interface WebDeps {
   readonly archive: Archive;
@@ -86,6 +87,9 @@ export function webRoutes(deps: WebDeps): Router {
     // The search form and the text link are offered to readers who may read an item that has text.
     const withText = content.effect === 'deny' ? 0 : await deps.archive.textPageCount(item);
     html(ctx, 'web_item', itemPage(who, library, presentationUris(deps.baseUrl(ctx)), item, langOf(ctx), content.effect, withText));
+  });
+  router.get('/han/:char', (ctx) => {
+    html(ctx, 'web_han', hanCharPage(parseHanChar(ctx.params.char ?? ''), langOf(ctx)));
   });
   router.get('/search', async (ctx) => {
     const { params, request } = searchRequest(ctx.query);

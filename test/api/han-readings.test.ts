@@ -134,11 +134,35 @@ describe('Hán-Nôm readings for readers', () => {
       const res = await get(`/items/${HAN_ITEM}/text?readings=1`);
       assert.strictEqual(res.status, 200);
       const html = await res.text();
-      assert.include(html, '<ruby>人<rt lang="vi">nhân</rt></ruby><ruby>之<rt lang="vi">chi</rt></ruby><ruby>初<rt lang="vi">sơ</rt></ruby>');
-      assert.include(html, '<ruby>𡨸<rt lang="vi">chữ</rt></ruby>');
+      // Each character links to its page.
+      const ruby = (ch: string, reading: string) => `<ruby><a href="/han/${encodeURIComponent(ch)}?lang=vi">${ch}</a><rt lang="vi">${reading}</rt></ruby>`;
+      assert.include(html, ruby('人', 'nhân') + ruby('之', 'chi') + ruby('初', 'sơ'));
+      assert.include(html, ruby('𡨸', 'chữ'));
       assert.include(html, 'Ghi chú của thư viện', 'other text as it is');
       assert.match(html, /máy tạo/, 'says the readings are machine-generated');
       assert.include(html, `href="/items/${HAN_ITEM}/text?lang=vi"`, 'a way back to the text alone');
+    });
+
+    it('links a character to its page: readings by source (each a search), variants, code point, a search for it', async () => {
+      const res = await get(`/han/${encodeURIComponent('學')}`);
+      assert.strictEqual(res.status, 200);
+      const html = await res.text();
+      assert.include(html, '<code>U+5B78</code>');
+      assert.include(html, `<a href="/search?q=${encodeURIComponent('học')}&amp;lang=vi">học</a>`, 'its reading, a search by it');
+      assert.include(html, `<a href="/han/${encodeURIComponent('学')}?lang=vi" lang="zh-Hani">学</a>`, 'its simplified form');
+      assert.include(html, `href="/search?q=${encodeURIComponent('學')}&amp;lang=vi"`, 'a search for the character');
+      // Outside the BMP: one character of two UTF-16 units, its Nôm reading.
+      const coi = await (await get(`/han/${encodeURIComponent('𡎝')}?lang=en`)).text();
+      assert.include(coi, '<code>U+2139D</code>');
+      assert.include(coi, '>cõi</a>');
+      assert.include(coi, 'Code point');
+      // A specialised variant is listed apart: 雨 and 馭.
+      assert.match(await (await get(`/han/${encodeURIComponent('雨')}`)).text(), /Dị thể theo một số nghĩa<\/dt><dd class="variants"><a [^>]*>馭<\/a>/);
+      for (const bad of ['a', 'ab', encodeURIComponent('學學')]) {
+        const r = await get(`/han/${bad}`);
+        assert.strictEqual(r.status, 404, bad);
+        assert.match(await r.text(), /Han character|không tìm thấy|not found/i, bad);
+      }
     });
 
     it('offers none for an item not written in Han, and refuses a bad value with 400', async () => {
