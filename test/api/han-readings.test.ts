@@ -165,6 +165,21 @@ describe('Hán-Nôm readings for readers', () => {
       }
     });
 
+    it('takes variants=0 or 1 on the search API, Content Search and the results page; anything else is a 400 naming it', async () => {
+      for (const path of [`/api/search?q=${encodeURIComponent('學')}&variants=yes`, `/iiif/search/1/items/${HAN_ITEM}?q=${encodeURIComponent('學')}&variants=2`, `/search?q=${encodeURIComponent('學')}&variants=no`]) {
+        const res = await get(path);
+        assert.strictEqual(res.status, 400, path);
+        assert.match(await res.text(), /variants/, path);
+      }
+      assert.strictEqual((await get(`/api/search?q=${encodeURIComponent('學')}&variants=0`)).status, 200);
+      assert.strictEqual((await get(`/iiif/search/2/items/${HAN_ITEM}?q=${encodeURIComponent('人')}&variants=0`)).status, 200);
+      // The results page offers the switch where the query has Han, and keeps it in its links.
+      const page = await (await get(`/search?q=${encodeURIComponent('人之初')}&variants=0`)).text();
+      assert.match(page, /<input type="checkbox" name="variants" value="0" checked>/);
+      const plain = await (await get(`/search?q=${encodeURIComponent('nhân')}`)).text();
+      assert.notInclude(plain, 'name="variants"');
+    });
+
     it('offers none for an item not written in Han, and refuses a bad value with 400', async () => {
       const html = await (await get(`/items/${VI_ITEM}/text?readings=1`)).text();
       assert.notInclude(html, '<ruby>');
