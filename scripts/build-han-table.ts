@@ -183,6 +183,59 @@ export function readM17n(text: string): Map<string, string[]> {
   return new Map([...found].map(([ch, list]) => [ch, list.sort((a, b) => a.rank - b.rank).map((r) => r.syllable)]));
 }
 
+/**
+ * Traditional/simplified pairs go with the variants (folded together by search) when the simplification
+ * is one to one (学 學), or when the several characters one form stands for are already one character in
+ * other forms (为 for 為 and 爲, semantic variants of each other). Where one simplified form merged
+ * different words (干 for 乾 and 幹, 云 for 雲, 丑 for 醜, 后 for 後), the pairs are kept apart: in a Hán
+ * text 丑 (the year Sửu) must not find 醜.
+ */
+function foldSimplified(pairs: readonly [string, string][], row: (ch: string) => Row): void {
+  const key = ([s, t]: readonly [string, string]) => `${s} ${t}`;
+  // A pair [c, c]: c is also a form of its own (云 is simplified 雲 and the traditional word 云).
+  const own = new Set(pairs.filter(([s, t]) => s === t).map(([s]) => s));
+  const unique = [...new Map(pairs.filter(([s, t]) => s !== t).map((p) => [key(p), p])).values()];
+  const trads = new Map<string, Set<string>>();
+  const simps = new Map<string, Set<string>>();
+  for (const [s, t] of unique) {
+    trads.set(s, (trads.get(s) ?? new Set()).add(t));
+    simps.set(t, (simps.get(t) ?? new Set()).add(s));
+  }
+  const oneToOne = ([s, t]: readonly [string, string]) => trads.get(s)?.size === 1 && simps.get(t)?.size === 1 && !own.has(s) && !own.has(t);
+  for (const [s, t] of unique.filter(oneToOne)) {
+    row(s).variants.add(t);
+    row(t).variants.add(s);
+  }
+  // Classes so far (semantic, Z and one-to-one pairs), to see whether several characters are one.
+  const parent = new Map<string, string>();
+  const root = (ch: string): string => {
+    let r = ch;
+    while (parent.has(r)) r = parent.get(r) as string;
+    return r;
+  };
+  const seen = new Set<string>();
+  for (const [s, t] of unique) for (const ch of [s, t]) seen.add(ch);
+  const walk = (start: string) => {
+    // Every character linked to start by the variants found so far joins its class.
+    const stack = [start];
+    const r = root(start);
+    while (stack.length > 0) {
+      const ch = stack.pop() as string;
+      for (const v of row(ch).variants) if (root(v) !== r) {
+        parent.set(root(v), r);
+        stack.push(v);
+      }
+    }
+  };
+  for (const ch of seen) walk(ch);
+  for (const [s, t] of unique.filter((p) => !oneToOne(p))) {
+    // One form for several that are one character in other forms (为: 為 爲) is folded; else kept apart.
+    const kind = !own.has(s) && !own.has(t) && new Set([...(trads.get(s) ?? [])].map(root)).size === 1 && (simps.get(t)?.size ?? 0) <= 1 ? 'variants' : 'specialised';
+    row(s)[kind].add(t);
+    row(t)[kind].add(s);
+  }
+}
+
 interface Row {
   readings: string[];
   variants: Set<string>;
@@ -211,9 +264,20 @@ export async function buildTable(unicodeDir: string, curatedText: string, m17nDi
     if (field !== 'kVietnamese') return;
     addReadings(fromCodePoint(cp).normalize('NFC'), value.normalize('NFC').split(/\s+/).filter(Boolean));
   });
+  // Traditional/simplified pairs (simplified, traditional), decided after all are read.
+  const simplified: [string, string][] = [];
   const variantsVersion = await readUnihan(path.join(unicodeDir, 'Unihan_Variants.txt.bz2'), (cp, field, value) => {
     if (!VARIANT_FIELDS.has(field) && field !== SPECIALISED_FIELD) return;
     const a = fromCodePoint(cp).normalize('NFC');
+    if (field === 'kTraditionalVariant' || field === 'kSimplifiedVariant') {
+      for (const token of value.split(/\s+/).filter(Boolean)) {
+        const b = fromCodePoint(token.replace(/<.*$/, '')).normalize('NFC');
+        // A character listed as its own traditional (or simplified) form is a word of its own too (云
+        // "say" beside 雲 "cloud"): its pairs are an ambiguity, kept as the pair [a, a].
+        simplified.push(field === 'kTraditionalVariant' ? [a, b] : [b, a]);
+      }
+      return;
+    }
     for (const token of value.split(/\s+/).filter(Boolean)) {
       // A semantic variant that only Lau's Cantonese dictionary gives (子 and 只) is kept apart too.
       const sources = /<(.*)$/.exec(token)?.[1]?.split(',').map((s) => s.replace(/:.*$/, '')) ?? [];
@@ -225,6 +289,7 @@ export async function buildTable(unicodeDir: string, curatedText: string, m17nDi
     }
   });
   if (readingsVersion !== variantsVersion) throw new Error(`Unihan files of different versions: ${readingsVersion}, ${variantsVersion}`);
+  foldSimplified(simplified, row);
 
   const m17n = (name: string) => {
     const file = path.join(m17nDir, name);
@@ -244,7 +309,7 @@ export async function buildTable(unicodeDir: string, curatedText: string, m17nDi
   const byCodePoint = (x: string, y: string) => (x.codePointAt(0) ?? 0) - (y.codePointAt(0) ?? 0);
   const lines = chars.map((ch) => {
     const r = rows.get(ch) as Row;
-    const fields = [ch, r.readings.join(' '), [...r.variants].sort(byCodePoint).join(''), r.nom.join(' '), r.hanviet.join(' '), r.hueNom.join(' '), [...r.specialised].sort(byCodePoint).join('')];
+    const fields = [ch, r.readings.join(' '), [...r.variants].sort(byCodePoint).join(''), r.nom.join(' '), r.hanviet.join(' '), r.hueNom.join(' '), [...r.specialised].filter((v) => !r.variants.has(v)).sort(byCodePoint).join('')];
     return fields.join('\t').replace(/\t+$/, '');
   });
   const withReading = chars.filter((ch) => {
@@ -264,10 +329,12 @@ export async function buildTable(unicodeDir: string, curatedText: string, m17nDi
     '# 2.1 or later (LICENSE-LGPL-2.1.txt, this folder), modified: Telex keys written in Quốc ngữ.',
     '# Format, one line a character, trailing empty fields left out; readings space-separated:',
     '#   char TAB Unihan readings (Unihan order, not by use) TAB variants (traditional, simplified,',
-    '#   semantic, Z: characters, no separator; made symmetric, not transitive) TAB curated (Nôm)',
+    '#   semantic, Z: characters, no separator; made symmetric, not transitive; folded together by',
+    '#   search) TAB curated (Nôm)',
     '#   readings (most usual first) TAB HueCIT Sino-Vietnamese readings TAB HueCIT Nôm readings',
     '#   (both first where the character comes earliest among a syllable\'s candidates, then by syllable)',
-    '#   TAB specialised semantic variants (and semantic variants that only kLau gives).',
+    '#   TAB variants kept apart (not folded by search): specialised semantic ones, semantic ones only kLau',
+    '#   gives, and simplified forms that stand for several words (干 for 乾 and 幹, 云 for 雲).',
     '# Sorted by code point; NFC.',
     `# Characters: ${chars.length}; with a reading: ${withReading}.`,
   ];

@@ -28,7 +28,7 @@ interface Entry {
   readonly hueNom: readonly string[];
   /** Traditional, simplified, semantic and Z variants: the same character in another form. */
   readonly variants: readonly string[];
-  /** Specialised semantic variants: the same in some senses only (search keeps them apart). */
+  /** Variants kept apart (search does not fold them): specialised semantic ones, and simplified forms of several words (干: 乾 幹). */
   readonly specialised: readonly string[];
 }
 
@@ -136,7 +136,7 @@ export function variantsOf(ch: string): readonly string[] {
   return entryOf(ch)?.variants ?? NONE;
 }
 
-/** Its specialised semantic variants (the same only in some senses), by code point; [] when none. */
+/** Its variants kept apart (specialised semantic ones; 干 for 乾 and 幹), by code point; [] when none. */
 export function specialisedVariantsOf(ch: string): readonly string[] {
   return entryOf(ch)?.specialised ?? NONE;
 }

@@ -26,7 +26,8 @@ import {
   TERMS_PER_RESPONSE,
   UNIMPLEMENTED_PARAMS,
 } from './content-search.js';
-import { fold } from './fold.js';
+import { canonicalOf } from '../han/table.js';
+import { fold, isHan } from './fold.js';
 import { isEmpty, MAX_QUERY_CHARS, parseQuery } from './query.js';
 
 export interface ContentSearchRoutesOptions {
@@ -91,7 +92,8 @@ export function contentSearchRoutes(archive: Archive, opts: ContentSearchRoutesO
       const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
       const { q = '', min } = parseOrThrow(AutocompleteParams, ctx.query, 'query');
       // The beginning of one term, whatever it holds (§4.2 of 1.0, §5.1 of 2.0), compared folded.
-      const prefix = fold(q.normalize('NFC').trim());
+      // A Han character as its variant class (學 → 学), as the index keeps its terms' folded forms.
+      const prefix = Array.from(fold(q.normalize('NFC').trim()), (c) => (isHan(c) ? canonicalOf(c) : c)).join('');
       const who = identityOf(ctx);
       const found = prefix ? await archive.suggestInItem(who, id, prefix, TERMS_PER_RESPONSE) : { item: await archive.readableRef(who, id), terms: [] };
       const { item } = found;

@@ -244,9 +244,12 @@ export function findHits(docs: readonly PageDoc[], query: ParsedQuery, page = 1,
   // megabytes). Pass 2, the pages this response shows: boxes from the words.
   const sorted = [...docs].sort((a, b) => a.canvas - b.canvas);
   const readings = readingAlternatives(query) !== null;
+  // A clause matched on exact forms (variants=0) is counted from the tokens too: the stored folded
+  // text has each Han character as its variant class.
+  const strict = query.clauses.some((c) => c.strict);
   const counts = sorted.map((doc) => {
     // A run of readings over Han characters is found from the tokens (the expression knows only words).
-    const byTokens = doc.folded === undefined || (readings && hasHan(doc.folded));
+    const byTokens = doc.folded === undefined || ((readings || strict) && hasHan(doc.folded));
     const parts = query.clauses.length === 0 ? [] : byTokens ? partsFromText(doc.text, query) : partsFromFolded(doc.folded!, query);
     return { hits: parts.length, parts };
   });

@@ -97,7 +97,7 @@ function alternativesFor(q: ParsedQuery): string[][] | null {
 /**
  * The phrases (token lists) that find the query read as a run of readings — every combination of the
  * positions' alternatives, keeping only the set tokens some indexed text has (`known`: a syllable is in
- * as many as 40 sets, few of them in any collection) — or null (readingAlternatives). Past MAX_PHRASES
+ * as many as 43 sets, few of them in any collection) — or null (readingAlternatives). Past MAX_PHRASES
  * combinations the later positions' last alternatives are dropped.
  */
 export function readingPhrases(q: ParsedQuery, known: (token: string) => boolean): string[][] | null {

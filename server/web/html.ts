@@ -63,7 +63,7 @@ const WORDS = {
   readingUnihan: { vi: 'Âm trong Unihan (kVietnamese)', en: 'Unihan reading (kVietnamese)' },
   readingNom: { vi: 'Âm Nôm', en: 'Nôm readings' },
   variants: { vi: 'Dị thể (phồn, giản, đồng nghĩa)', en: 'Variants (traditional, simplified, semantic)' },
-  specialisedVariants: { vi: 'Dị thể theo một số nghĩa', en: 'Variants in some senses' },
+  specialisedVariants: { vi: 'Dị thể chỉ trùng một phần nghĩa (tìm riêng)', en: 'Variants in some senses only (searched apart)' },
   searchCharacter: { vi: 'Tìm chữ {c} trong thư viện (cả dị thể)', en: 'Search the library for {c} (and its variants)' },
   charSources: {
     vi: 'Nguồn: Unihan (Unicode 15.0), bảng gõ Hán Việt và Nôm của HueCIT (m17n-db), danh sách âm Nôm do thư viện biên soạn. Bấm vào một âm để tìm theo âm đó.',

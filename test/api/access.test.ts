@@ -104,6 +104,7 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /items/:id/canvas/:n/alto.xml': 'content: text (matrix: ALTO)',
   'GET /items/:id/pdf': 'content: PDF (matrix: pdf)',
   'GET /viewer': 'open: the reader shell, no data',
+  'GET /han/:char': 'open: a character in the public Han table (readings, variants), no item data',
   'GET /search': 'listing + content: text (the page of GET /api/search; matrix: search)',
   'GET /items/:id/search': 'content: text (matrix: item page search)',
   'GET /items/:id/text': 'content: text (matrix: item full text)',

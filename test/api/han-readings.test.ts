@@ -157,7 +157,7 @@ describe('Hán-Nôm readings for readers', () => {
       assert.include(coi, '>cõi</a>');
       assert.include(coi, 'Code point');
       // A specialised variant is listed apart: 雨 and 馭.
-      assert.match(await (await get(`/han/${encodeURIComponent('雨')}`)).text(), /Dị thể theo một số nghĩa<\/dt><dd class="variants"><a [^>]*>馭<\/a>/);
+      assert.match(await (await get(`/han/${encodeURIComponent('雨')}`)).text(), /Dị thể chỉ trùng một phần nghĩa \(tìm riêng\)<\/dt><dd class="variants"><a [^>]*>馭<\/a>/);
       for (const bad of ['a', 'ab', encodeURIComponent('學學')]) {
         const r = await get(`/han/${bad}`);
         assert.strictEqual(r.status, 404, bad);
@@ -172,6 +172,12 @@ describe('Hán-Nôm readings for readers', () => {
         assert.match(await res.text(), /variants/, path);
       }
       assert.strictEqual((await get(`/api/search?q=${encodeURIComponent('學')}&variants=0`)).status, 200);
+      // The page has 習 (習相遠): the simplified 习 finds it and is offered it, unless variants=0.
+      const hits = async (extra: string) => (await json(`/iiif/search/1/items/${HAN_ITEM}?q=${encodeURIComponent('习')}${extra}`)).within.total;
+      assert.strictEqual(await hits(''), 1);
+      assert.strictEqual(await hits('&variants=0'), 0);
+      const terms = await json(`/iiif/search/1/items/${HAN_ITEM}/autocomplete?q=${encodeURIComponent('习')}`);
+      assert.include(terms.terms.map((t: Json) => t.match), '習');
       assert.strictEqual((await get(`/iiif/search/2/items/${HAN_ITEM}?q=${encodeURIComponent('人')}&variants=0`)).status, 200);
       // The results page offers the switch where the query has Han, and keeps it in its links.
       const page = await (await get(`/search?q=${encodeURIComponent('人之初')}&variants=0`)).text();

@@ -103,6 +103,15 @@ describe('Han table: variants', () => {
     assert.include(specialisedVariantsOf('雨'), '馭');
     assert.notInclude(variantsOf('雨'), '馭');
   });
+
+  it('keeps apart a simplified form that stands for several words: 丑 (the year Sửu) does not find 醜', () => {
+    for (const [a, b] of [['干', '乾'], ['干', '幹'], ['云', '雲'], ['丑', '醜'], ['后', '後'], ['发', '髮'], ['余', '餘']]) {
+      assert.notStrictEqual(canonicalOf(a as string), canonicalOf(b as string), `${a} ${b}`);
+      assert.include(specialisedVariantsOf(a as string), b, `${a} lists ${b} apart`);
+    }
+    // One to one, or one form for several that are one character anyway: folded.
+    for (const [a, b] of [['学', '學'], ['国', '國'], ['说', '說'], ['为', '為'], ['为', '爲']]) assert.strictEqual(canonicalOf(a as string), canonicalOf(b as string), `${a} ${b}`);
+  });
 });
 
 describe('Han table: size and sources', () => {
