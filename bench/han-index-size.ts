@@ -16,7 +16,7 @@ import { indexForm, tokenize } from '../server/search/fold.js';
 import { readingForm } from '../server/search/reading.js';
 import { SEARCH_MIGRATIONS, SqliteSearchIndex } from '../server/search/sqlite-index.js';
 import { openDatabase } from '../server/storage/sqlite.js';
-import { verses } from '../test/helpers/han-recall.js';
+import { hanRecord, verses } from '../test/helpers/han-recall.js';
 import { data } from '../test/helpers/shared.js';
 
 const PAGES = 2000;
@@ -48,12 +48,7 @@ try {
     await index.putPage({ itemId: `han-${Math.ceil(p / 100)}`, canvas: ((p - 1) % 100) + 1, imageId: 'x', language: 'lzh', text, lines: [] });
   }
   // Each item's record: the item table (all its pages' text in a row) and its terms are written then.
-  for (let n = 1; n <= PAGES / 100; n++) {
-    await index.putRecord({
-      itemId: `han-${n}`, title: [], subjects: [], description: [], other: [], library: 'tinh', collections: [], kind: 'book', languages: ['lzh'], scripts: ['han'],
-      dateFrom: null, dateTo: null, hasText: true, sortTitle: `han ${n}`, updatedAt: '2026-01-01T00:00:00.000Z', access: { level: 'public', embargoUntil: null, libraries: ['tinh'] },
-    });
-  }
+  for (let n = 1; n <= PAGES / 100; n++) await index.putRecord(hanRecord(`han-${n}`, '', `han ${n}`));
   db.exec("INSERT INTO bench_without (bench_without) VALUES ('optimize'); INSERT INTO bench_with (bench_with) VALUES ('optimize')");
   const size = (glob: string) => (db.prepare('SELECT sum(pgsize) AS n FROM dbstat WHERE name GLOB ?').get(glob) as { n: number }).n;
   const a = size('bench_without_*');

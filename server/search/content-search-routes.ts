@@ -26,8 +26,8 @@ import {
   TERMS_PER_RESPONSE,
   UNIMPLEMENTED_PARAMS,
 } from './content-search.js';
-import { canonicalOf } from '../han/table.js';
-import { fold, isHan } from './fold.js';
+import { foldPrefix } from './fold.js';
+import { Variants } from './params.js';
 import { isEmpty, MAX_QUERY_CHARS, parseQuery } from './query.js';
 
 export interface ContentSearchRoutesOptions {
@@ -44,8 +44,6 @@ const DEFAULT_CACHE_CONTROL = 'public, max-age=3600';
 const intParam = (min: number) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(1_000_000).optional());
 const Q = z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional();
-/** `variants=0`: a Han character finds only itself, not its variants (our extension; on by default). */
-const Variants = z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1');
 const SearchParams = z.object({ q: Q, page: intParam(1), variants: Variants });
 const AutocompleteParams = z.object({ q: Q, min: intParam(0) });
 
@@ -92,8 +90,7 @@ export function contentSearchRoutes(archive: Archive, opts: ContentSearchRoutesO
       const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
       const { q = '', min } = parseOrThrow(AutocompleteParams, ctx.query, 'query');
       // The beginning of one term, whatever it holds (§4.2 of 1.0, §5.1 of 2.0), compared folded.
-      // A Han character as its variant class (學 → 学), as the index keeps its terms' folded forms.
-      const prefix = Array.from(fold(q.normalize('NFC').trim()), (c) => (isHan(c) ? canonicalOf(c) : c)).join('');
+      const prefix = foldPrefix(q.normalize('NFC').trim());
       const who = identityOf(ctx);
       const found = prefix ? await archive.suggestInItem(who, id, prefix, TERMS_PER_RESPONSE) : { item: await archive.readableRef(who, id), terms: [] };
       const { item } = found;

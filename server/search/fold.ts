@@ -22,6 +22,7 @@ export interface Token {
 }
 
 const HAN = /\p{Script=Han}/u;
+const HAN_ALL = /\p{Script=Han}/gu;
 /** Letters, digits and marks make words; anything else separates them. */
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 
@@ -33,6 +34,15 @@ export function fold(text: string): string {
     .replace(/[đĐ]/g, 'd')
     .toLowerCase()
     .normalize('NFC');
+}
+
+/**
+ * A typed prefix as the index keeps its terms' folded forms: fold(), and each Han character as its
+ * variant class, as tokenize() folds a Han token (學 → 学).
+ */
+export function foldPrefix(text: string): string {
+  const folded = fold(text);
+  return HAN.test(folded) ? folded.replace(HAN_ALL, canonicalOf) : folded;
 }
 
 /**

@@ -15,6 +15,9 @@ const year = z.coerce.number().int().min(-3000).max(2100);
 
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
 
+/** `variants=0`: a Han character finds only the form typed, not its variants (學 not 学); on by default. Also on Content Search (our extension). */
+export const Variants = z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1');
+
 export const SearchParams = z
   .object({
     q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).default(''),
@@ -26,8 +29,7 @@ export const SearchParams = z
     from: year.optional(),
     to: year.optional(),
     hasText: z.enum(['true', 'false']).optional(),
-    /** `0`: a Han character finds only the form typed, not its variants (學 not 学). On by default. */
-    variants: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1'),
+    variants: Variants,
     sort: z.enum(['relevance', 'date', 'date-desc', 'title']).default('relevance'),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
     size: z.coerce

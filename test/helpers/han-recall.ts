@@ -52,6 +52,26 @@ export function verses(): Verse[] {
     });
 }
 
+/** A public record of a book in Literary Chinese (the index asks nothing else of it here). */
+export const hanRecord = (itemId: string, title: string, sortTitle: string): RecordDoc => ({
+  itemId,
+  title: title ? [title] : [],
+  subjects: [],
+  description: [],
+  other: [],
+  library: 'tinh',
+  collections: [],
+  kind: 'book',
+  languages: ['lzh'],
+  scripts: ['han'],
+  dateFrom: null,
+  dateTo: null,
+  hasText: true,
+  sortTitle,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  access: { level: 'public', embargoUntil: null, libraries: ['tinh'] },
+});
+
 const SCOPE: AccessScope = { discover: ['public'], read: ['public'], staffOf: [], today: '2026-01-01' };
 
 /** Measured on the transcription's verses, or on those given (a test gives a wrong one, to see it missed). */
@@ -60,24 +80,7 @@ export async function measureRecall(all: readonly Verse[] = verses()): Promise<R
   const db = openDatabase(path.join(dir, 'search.db'), SEARCH_MIGRATIONS);
   try {
     const index = new SqliteSearchIndex(db);
-    const record: RecordDoc = {
-      itemId: 'tam-tu-kinh',
-      title: ['三字經'],
-      subjects: [],
-      description: [],
-      other: [],
-      library: 'tinh',
-      collections: [],
-      kind: 'book',
-      languages: ['lzh'],
-      scripts: ['han'],
-      dateFrom: null,
-      dateTo: null,
-      hasText: true,
-      sortTitle: 'tam tu kinh',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-      access: { level: 'public', embargoUntil: null, libraries: ['tinh'] },
-    };
+    const record = hanRecord('tam-tu-kinh', '三字經', 'tam tu kinh');
     await index.putRecord(record);
     const pageOf = (i: number) => Math.floor(i / VERSES_A_PAGE) + 1;
     for (let p = 0; p * VERSES_A_PAGE < all.length; p++) {
