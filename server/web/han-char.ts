@@ -15,6 +15,8 @@ export const CHAR_STYLE = `
   .han-char .glyph { font-size: 5rem; line-height: 1.2; margin: .2rem 0; }
   .han-char dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
   .han-char dt { font-weight: bold; } .han-char dd { margin: 0; }
+  /* On a phone each label above its value: side by side the values had a column a word wide. */
+  @media (max-width: 40rem) { .han-char dl { grid-template-columns: 1fr; gap: 0; } .han-char dd { margin-bottom: .5rem; } }
   .han-char .variants a { font-size: 1.6rem; margin-right: .5rem; text-decoration: none; }
 `;
 
