@@ -30,16 +30,19 @@ export function parseHanChar(raw: string): string {
   return ch;
 }
 
-export function hanCharPage(ch: string, lang: Lang): string {
+/**
+ * What the table knows of a character, as a definition list: code point, readings by source (each a
+ * search by it), variants and specialised variants (each a link to its page), and a search for it.
+ * `target` opens the links elsewhere (the reading room's panel opens them in a new tab, not in itself).
+ */
+export function charFacts(ch: string, lang: Lang, target?: '_blank'): string {
   const e = characterInfo(ch);
-  const searchLink = (q: string) => `<a href="/search?q=${encodeURIComponent(q)}&amp;lang=${lang}">${esc(q)}</a>`;
+  const tgt = target ? ` target="${target}" rel="noopener"` : '';
+  const searchLink = (q: string) => `<a href="/search?q=${encodeURIComponent(q)}&amp;lang=${lang}"${tgt}>${esc(q)}</a>`;
   const readings = (list: readonly string[] | undefined) => (list && list.length > 0 ? list.map(searchLink).join(', ') : `<span class="none">${t('noReading', lang)}</span>`);
   const charLinks = (list: readonly string[] | undefined) =>
-    list && list.length > 0 ? list.map((v) => `<a href="/han/${encodeURIComponent(v)}?lang=${lang}" lang="zh-Hani">${esc(v)}</a>`).join('') : '—';
-  const body = `<article class="han-char">
-<h1>${esc(t('character', lang))} <span lang="zh-Hani">${esc(ch)}</span></h1>
-<p class="glyph" lang="zh-Hani">${esc(ch)}</p>
-<dl>
+    list && list.length > 0 ? list.map((v) => `<a href="/han/${encodeURIComponent(v)}?lang=${lang}" lang="zh-Hani"${tgt}>${esc(v)}</a>`).join('') : '—';
+  return `<dl>
 <dt>${t('codePoint', lang)}</dt><dd><code>${codePoint(ch)}</code></dd>
 <dt>${t('readingHanViet', lang)}</dt><dd>${readings(e?.hanviet)}</dd>
 <dt>${t('readingUnihan', lang)}</dt><dd>${readings(e?.unihan)}</dd>
@@ -47,7 +50,14 @@ export function hanCharPage(ch: string, lang: Lang): string {
 <dt>${t('variants', lang)}</dt><dd class="variants">${charLinks(e?.variants)}</dd>
 <dt>${t('specialisedVariants', lang)}</dt><dd class="variants">${charLinks(e?.specialised)}</dd>
 </dl>
-<p><a href="/search?q=${encodeURIComponent(ch)}&amp;lang=${lang}">${esc(t('searchCharacter', lang).replace('{c}', ch))}</a></p>
+<p><a href="/search?q=${encodeURIComponent(ch)}&amp;lang=${lang}"${tgt}>${esc(t('searchCharacter', lang).replace('{c}', ch))}</a></p>`;
+}
+
+export function hanCharPage(ch: string, lang: Lang): string {
+  const body = `<article class="han-char">
+<h1>${esc(t('character', lang))} <span lang="zh-Hani">${esc(ch)}</span></h1>
+<p class="glyph" lang="zh-Hani">${esc(ch)}</p>
+${charFacts(ch, lang)}
 <p><small>${esc(t('charSources', lang))}</small></p>
 </article>`;
   return layout({ title: `${t('character', lang)} ${ch} ${codePoint(ch)}`, lang, body, style: CHAR_STYLE, path: `/han/${encodeURIComponent(ch)}` });

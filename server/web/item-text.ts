@@ -43,14 +43,19 @@ export const TEXT_STYLE = `
 
 /**
  * Text with each Han or Nôm character over its reading (ruby); one without a reading over nothing, at the
- * same size. Each character links to its page (han-char.ts: readings by source, variants, code point).
+ * same size. Each character links to its page (han-char.ts), or where `opts.href` sends the i-th
+ * character; `opts.id` names each one (for a link back to it), `opts.mark` is the one selected.
  */
-function rubyHtml(text: string, kind: HanText, lang: Lang): string {
+export function rubyHtml(text: string, kind: HanText, lang: Lang, opts: { href?: (ch: string, i: number) => string; id?: (i: number) => string; mark?: number } = {}): string {
+  let i = -1;
   return segments(text, kind)
     .map((s) => {
       if (!('han' in s)) return esc(s.text);
+      i++;
       const ch = String.fromCodePoint(s.han.codePointAt(0) as number);
-      return `<ruby><a href="/han/${encodeURIComponent(ch)}?lang=${lang}">${esc(s.han)}</a><rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>`;
+      const href = opts.href ? opts.href(ch, i) : `/han/${encodeURIComponent(ch)}?lang=${lang}`;
+      const attrs = `${opts.id ? ` id="${opts.id(i)}"` : ''}${i === opts.mark ? ' class="sel" aria-current="true"' : ''}`;
+      return `<ruby${attrs}><a href="${esc(href)}">${esc(s.han)}</a><rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>`;
     })
     .join('');
 }

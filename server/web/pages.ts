@@ -131,6 +131,8 @@ export interface ReaderConfig {
   canvasIndex?: number;
   /** A query to run in the reader's search panel (IIIF Content Search). */
   q?: string;
+  /** The item whose reading panel (/items/:id/reading) the reader offers: ours, in Han or Nôm. */
+  readings?: string;
 }
 
 /** The reading room: Mirador filling the window, configured through a JSON block. */
@@ -141,7 +143,10 @@ export function readerPage(config: ReaderConfig, assetBase: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${config.language === 'vi' ? 'Phòng đọc' : 'Reading room'} · Văn Khố</title>
-<style>html, body { margin: 0; height: 100%; } #mirador { position: absolute; inset: 0; }</style>
+<style>html, body { margin: 0; height: 100%; } #mirador { position: absolute; inset: 0; }
+/* The reading panel's frame fills its side panel (Mirador's scrolling box is sized to its content). */
+div:has(> iframe.vankho-reading-frame) { flex: 1 1 auto; display: flex; flex-direction: column; overflow: hidden; }
+iframe.vankho-reading-frame { flex: 1 1 auto; border: 0; width: 100%; }</style>
 </head>
 <body>
 <div id="mirador"></div>

@@ -7,6 +7,8 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Archive } from '../archive/service.js';
 import { identityOf } from '../auth/identity.js';
+import type { Identity } from '../auth/policy.js';
+import { isHanItem } from '../han/reading.js';
 import { Id } from '../catalogue/schema.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { setAccessCaching, setValidators } from '../http/caching.js';
@@ -21,6 +23,7 @@ import { itemSearchPage, itemTextPage } from './item-text.js';
 import { collectionPage, homePage, itemPage, readerPage, type ReaderConfig } from './pages.js';
 import { searchPage } from './search-page.js';
 import { hanCharPage, parseHanChar } from './han-char.js';
+import { readingPanelPage } from './reading-panel.js';
 
 export interface WebDeps {
   readonly archive: Archive;
@@ -42,14 +45,54 @@ const ReaderQuery = z.object({
   canvas: z.coerce.number().int().min(1).max(100_000).optional(),
   q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional(),
 });
+/** The reading panel: up to 4 pages (two in book view), a character clicked and where ("canvas-line-index"). */
+const PanelQuery = z.object({
+  canvas: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(,[1-9]\d{0,5}){0,3}$/, 'must be 1 to 4 page numbers separated by commas')
+    .transform((s) => [...new Set(s.split(',').map(Number))]),
+  char: z
+    .string()
+    .max(16)
+    .transform((s, ctx) => {
+      try {
+        return parseHanChar(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be one Han or Nôm character' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  at: z.string().regex(/^\d{1,6}-\d{1,6}-\d{1,6}$/, 'must be page-line-index').optional(),
+});
 const InItemQuery = z.object({ q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).default('') });
+
+/** The item of one of our manifests (uris.ts), or null for a manifest URL that is not ours. */
+function ourItem(base: string, manifest: string | undefined): string | null {
+  const prefix = `${base}/iiif/presentation/`;
+  const m = manifest?.startsWith(prefix) ? /^[23]\/items\/([^/?#]+)\/manifest$/.exec(manifest.slice(prefix.length)) : null;
+  return m ? m[1]! : null;
+}
 
 /** The reader's start: our manifests' canvas ids are known (uris.ts), others open by index. */
 function readerStart(base: string, manifest: string | undefined, canvas: number | undefined): Pick<ReaderConfig, 'canvasId' | 'canvasIndex'> {
   if (!canvas) return {};
-  const prefix = `${base}/iiif/presentation/`;
-  const m = manifest?.startsWith(prefix) ? /^[23]\/items\/([^/?#]+)\/manifest$/.exec(manifest.slice(prefix.length)) : null;
-  return { canvasIndex: canvas - 1, ...(m ? { canvasId: presentationUris(base).canvas(m[1]!, canvas) } : {}) };
+  const item = ourItem(base, manifest);
+  return { canvasIndex: canvas - 1, ...(item ? { canvasId: presentationUris(base).canvas(item, canvas) } : {}) };
+}
+
+/**
+ * The item whose reading layer the reader offers (its reading panel): one of ours, written in Han or
+ * Nôm, that this reader may discover. Whether they may read its text the panel itself decides.
+ */
+async function readingsFor(archive: Archive, who: Identity, base: string, manifest: string | undefined): Promise<string | null> {
+  const id = ourItem(base, manifest);
+  if (!id) return null;
+  const view = await archive.item(who, id).catch((e: unknown) => {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  });
+  return view && isHanItem(view.item) ? view.item.id : null;
 }
 const ASSET = /^[a-z][a-z-]*\.js(\.map|\.LEGAL\.txt)?$/;
 
@@ -109,6 +152,13 @@ export function webRoutes(deps: WebDeps): Router {
     html(ctx, 'web_item_text', out.page);
     ctx.status = out.status;
   });
+  router.get('/items/:id/reading', async (ctx) => {
+    const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
+    const q = parseOrThrow(PanelQuery, ctx.query, 'query');
+    const out = await readingPanelPage(deps.archive, identityOf(ctx), id, langOf(ctx), { canvases: q.canvas, ...(q.char ? { char: q.char } : {}), ...(q.at ? { at: q.at } : {}) });
+    html(ctx, 'web_reading_panel', out.page);
+    ctx.status = out.status;
+  });
   router.get('/items/:id/dc.xml', async (ctx) => {
     ctx.state.route = 'web_dublin_core';
     ctx.state.errorFormat = 'text';
@@ -148,7 +198,7 @@ export function webRoutes(deps: WebDeps): Router {
     ctx.body = file.stream();
   });
 
-  router.get('/viewer', (ctx) => {
+  router.get('/viewer', async (ctx) => {
     const q = parseOrThrow(ReaderQuery, ctx.query, 'query');
     // Our reader opens our manifests only: a manifest elsewhere could name image services that are not
     // ours but declare our IIIF token service, and the viewer would hand them the reader's token.
@@ -162,6 +212,8 @@ export function webRoutes(deps: WebDeps): Router {
       ...readerStart(deps.baseUrl(ctx), q.manifest, q.canvas),
       ...(q.q?.trim() ? { q: q.q.trim() } : {}),
     };
+    const readings = await readingsFor(deps.archive, identityOf(ctx), deps.baseUrl(ctx), q.manifest);
+    if (readings) config.readings = readings;
     html(ctx, 'web_viewer', readerPage(config, '/viewer/assets'));
   });
   router.get('/viewer/assets/:file', async (ctx) => {

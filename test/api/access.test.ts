@@ -108,6 +108,7 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /search': 'listing + content: text (the page of GET /api/search; matrix: search)',
   'GET /items/:id/search': 'content: text (matrix: item page search)',
   'GET /items/:id/text': 'content: text (matrix: item full text)',
+  'GET /items/:id/reading': 'content: text (the reader’s reading panel: Han items only; tested in han-readings: as the OCR)',
   'GET /api/search': 'listing + content: text (matrix: search)',
   'GET /iiif/search/1/items/:id': 'content: text (matrix: content search)',
   'GET /iiif/search/1/items/:id/autocomplete': 'content: text (matrix: content search)',

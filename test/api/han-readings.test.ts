@@ -195,4 +195,70 @@ describe('Hán-Nôm readings for readers', () => {
       assert.match(await bad.text(), /readings/);
     });
   });
+
+  describe('the reading room’s reading panel (/items/:id/reading)', () => {
+    const panel = (q: string, cookie = '') => get(`/items/${HAN_ITEM}/reading?${q}`, cookie);
+    /** The panel's text as [character, reading] per line. */
+    const lines = (html: string) =>
+      [...html.matchAll(/<p class="line">([\s\S]*?)<\/p>/g)].map((m) => [...m[1]!.matchAll(/<ruby[^>]*><a[^>]*>([^<]+)<\/a><rt lang="vi">([^<]*)<\/rt><\/ruby>/g)].map((r) => `${r[1]}:${r[2]}`).join(' '));
+
+    it('shows the page’s OCR lines, each character over its reading, and links each to its card in the panel', async () => {
+      const res = await panel('canvas=1&lang=vi');
+      assert.strictEqual(res.status, 200);
+      const html = await res.text();
+      assert.deepEqual(lines(html).slice(0, 2), ['人:nhân 之:chi 初:sơ 性:tính 本:bản 善:thiện', '性:tính 相:tương 近:cận 習:tập 相:tương 遠:viễn']);
+      assert.include(lines(html)[2], '𡨸:', 'an Extension B character is one character');
+      assert.include(html, 'Ghi chú của thư viện', 'a line without Han is shown as it is');
+      assert.notInclude(html, '<header>', 'no site header inside the reader’s panel');
+      assert.include(html, 'href="/items/tam-tu-kinh/reading?canvas=1&amp;lang=vi&amp;char=%E4%B9%8B&amp;at=1-0-1#c1-0-1"', 'a character links to its card, back to its place');
+    });
+
+    it('shows a character’s card when one is clicked: readings, variants, code point, a search in a new tab; the character marked', async () => {
+      const html = await (await panel(`canvas=1&char=${encodeURIComponent('習')}&at=1-1-3`)).text();
+      const card = /<aside class="card"[\s\S]*<\/aside>/.exec(html)?.[0] ?? '';
+      assert.include(card, 'U+7FD2');
+      assert.include(card, 'tập');
+      assert.include(card, '>习<', 'its simplified variant');
+      assert.match(card, /<a href="\/search\?q=%E7%BF%92&amp;lang=vi" target="_blank" rel="noopener">/);
+      assert.match(html, /<ruby id="c1-1-3" class="sel" aria-current="true"><a[^>]*>習</, 'the character at the place clicked is marked');
+      assert.strictEqual((html.match(/class="sel"/g) ?? []).length, 1, 'and only it');
+    });
+
+    it('answers 400 for a bad page list, character or place; 404 for an unknown item or page, or an item not in Han', async () => {
+      for (const [q, field] of [
+        ['', 'canvas'],
+        ['canvas=0', 'canvas'],
+        ['canvas=1,2,3,4,5', 'canvas'],
+        ['canvas=x', 'canvas'],
+        ['canvas=1&char=ab', 'char'],
+        ['canvas=1&char=a', 'char'],
+        ['canvas=1&at=1', 'at'],
+      ] as const) {
+        const res = await panel(q);
+        assert.strictEqual(res.status, 400, q);
+        assert.include(await res.text(), field, `${q}: names ${field}`);
+      }
+      assert.strictEqual((await panel('canvas=2')).status, 404, 'a page the item does not have');
+      assert.strictEqual((await get('/items/khong-co/reading?canvas=1')).status, 404, 'an unknown item');
+      const notHan = await get(`/items/${VI_ITEM}/reading?canvas=1`);
+      assert.strictEqual(notHan.status, 404);
+      assert.include(await notHan.text(), 'not written in Han');
+    });
+
+    it('is read as the OCR is: a researcher’s item answers 401 to anyone, 200 to a researcher', async () => {
+      const anon = await get(`/items/${CLOSED}/reading?canvas=1`);
+      assert.strictEqual(anon.status, 401);
+      assert.notInclude(await anon.text(), '東');
+      const res = await get(`/items/${CLOSED}/reading?canvas=1`, researcher);
+      assert.strictEqual(res.status, 200);
+      assert.include(lines(await res.text())[0], '東:');
+    });
+
+    it('is offered by the reader for an item in Han only', async () => {
+      const config = async (id: string) => JSON.parse(/<script id="vankho-viewer" type="application\/json">([^<]*)<\/script>/.exec(await (await get(`/viewer?manifest=${encodeURIComponent(`${srv.url}${manifest(id)}`)}`)).text())![1]!) as Json;
+      assert.strictEqual((await config(HAN_ITEM)).readings, HAN_ITEM);
+      assert.notProperty(await config(VI_ITEM), 'readings');
+      assert.notProperty(await config('khong-co'), 'readings', 'an unknown item: the reader opens and says so itself');
+    });
+  });
 });

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { ocrKeys } from '../../server/storage/layout.js';
 import { launchChromium } from '../helpers/browser.js';
+import { highlightPixels, ocrJson, ocrLine, shownPage, until } from '../helpers/mirador.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -21,12 +22,7 @@ const RIGHTS = 'http://rightsstatements.org/vocab/NoC-NC/1.0/';
 const W = 600;
 const H = 800;
 
-/** One OCR line; each Han character (or Vietnamese word) a word box of its own, 100 px wide. */
-function ocrLine(y: number, words: string[]) {
-  const boxes = words.map((text, i) => ({ x: 50 + i * 110, y, w: 100, h: 100, text, confidence: 0.95 }));
-  return { x: 50, y, w: words.length * 110, h: 100, text: words.join(/\p{Script=Han}/u.test(words[0]!) ? '' : ' '), words: boxes };
-}
-const ocr = (...lines: ReturnType<typeof ocrLine>[]) => JSON.stringify({ width: W, height: H, language: 'vi', lines });
+const ocr = (...lines: ReturnType<typeof ocrLine>[]) => ocrJson(W, H, 'vi', ...lines);
 
 /** Images asked of our Image API (info.json or pixels), per image identifier. */
 function watchImages(page: Page): string[] {
@@ -36,33 +32,6 @@ function watchImages(page: Page): string[] {
     if (m) seen.push(m[1]!);
   });
   return seen;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** The page Mirador shows, as it tells the reader ("2 / 3" under the image). */
-const shownPage = (page: Page) => page.locator('.mirador-canvas-count').first().textContent();
-
-/** Pixels of Mirador's selected-hit highlight (#ffff00 at 30 % over the grey page) in the viewer. */
-async function highlightPixels(page: Page): Promise<{ count: number; meanY: number; height: number }> {
-  const shot = await page.locator('.openseadragon-canvas').first().screenshot();
-  const { data, info } = await sharp(shot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let count = 0;
-  let sumY = 0;
-  for (let i = 0; i < data.length; i += 3) {
-    const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-    if (r > 145 && g > 145 && b < 115 && Math.abs(r - g) < 20) {
-      count++;
-      sumY += Math.floor(i / 3 / info.width);
-    }
-  }
-  return { count, meanY: count ? sumY / count : 0, height: info.height };
 }
 
 /** The manifest names a IIIF Content Search 1.0 service (Mirador's search panel needs it). */

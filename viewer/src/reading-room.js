@@ -1,10 +1,12 @@
 /**
  * The reading room: Mirador 4, configured (never patched) for Văn Khố.
  * The page provides its configuration as JSON in <script id="vankho-viewer" type="application/json">:
- * { manifest: URL, language: 'vi' | 'en', view?: 'single' | 'book' | 'gallery', canvasId?: URL, canvasIndex?: number, q?: string }
- * canvasId/canvasIndex: the page to open at (a search hit's); q: a query to run in the search panel.
+ * { manifest: URL, language: 'vi' | 'en', view?: 'single' | 'book' | 'gallery', canvasId?: URL, canvasIndex?: number, q?: string, readings?: item id }
+ * canvasId/canvasIndex: the page to open at (a search hit's); q: a query to run in the search panel;
+ * readings: the item (ours, in Han or Nôm) whose reading panel the side bar offers.
  */
-import { fetchInfoResponse, setCanvas, updateWindow, viewer } from 'mirador';
+import { createElement as h } from 'react';
+import { ConnectedCompanionWindow, fetchInfoResponse, getCanvases, getVisibleCanvases, setCanvas, updateWindow, viewer } from 'mirador';
 
 /**
  * Corrections to the Vietnamese locale Mirador 4 ships: zoom in/out are swapped there, some keys
@@ -39,7 +41,9 @@ const VI = {
   // "chốt thanh bên" (latch the side bar) and "dẫn lái ngăn…" said little about what the buttons do.
   toggleWindowSideBar: 'Ẩn/hiện thanh bên',
   sidebarPanelsNavigation: 'Các ngăn của thanh bên',
+  openCompanionWindow_vankhoReading: 'Phiên âm (âm đọc dưới chữ Hán, chữ Nôm)',
 };
+const EN = { openCompanionWindow_vankhoReading: 'Vietnamese reading (under each Han and Nôm character)' };
 
 /**
  * Mirador puts a window's defaultSearchQuery into the search URL unencoded (sagas/windows.js:
@@ -50,6 +54,42 @@ const VI = {
 const safeQuery = (q) => q.replace(/[&#+%]/g, ' ').replace(/\s+/g, ' ').trim();
 
 const cfg = JSON.parse(document.getElementById('vankho-viewer').textContent);
+const lang = cfg.language === 'en' ? 'en' : 'vi';
+
+/**
+ * The reading panel (Hán-Nôm): a side bar button (字) opens a panel of Mirador's own (a companion
+ * window, registered through its plugin API: `companionWindowKey`) holding our page
+ * /items/:id/reading for the pages on screen — each OCR line with the Vietnamese reading under each
+ * character, a click on a character showing its readings, variants and code point. The panel follows
+ * page turns (the frame's address is made from the visible canvases, read with Mirador's selectors).
+ * Offered only for our items in Han or Nôm (the server says which: cfg.readings).
+ */
+function ReadingButton() {
+  return h('span', { 'aria-hidden': true, style: { fontSize: '1.35rem', lineHeight: 1, fontFamily: 'serif' } }, '字');
+}
+ReadingButton.value = 'vankhoReading'; // the tab's value: the companion window it opens
+
+function ReadingPanel({ id, windowId, pages }) {
+  const title = lang === 'en' ? 'Vietnamese reading' : 'Phiên âm';
+  const src = pages ? `/items/${encodeURIComponent(cfg.readings)}/reading?canvas=${pages}&lang=${lang}` : 'about:blank';
+  return h(
+    ConnectedCompanionWindow,
+    { id, windowId, title },
+    h('iframe', { src, title, className: 'vankho-reading-frame' }),
+  );
+}
+/** The 1-based positions of the canvases on screen ("3,4" in book view), as a string: the frame reloads only when it changes. */
+function visiblePages(state, { windowId }) {
+  const all = getCanvases(state, { windowId }) || [];
+  const pages = (getVisibleCanvases(state, { windowId }) || []).map((c) => all.findIndex((x) => x.id === c.id) + 1).filter((n) => n > 0);
+  return { pages: pages.join(',') };
+}
+const readingPlugins = cfg.readings
+  ? [
+      { target: 'WindowSideBarButtons', mode: 'add', component: ReadingButton },
+      { companionWindowKey: 'vankhoReading', component: ReadingPanel, mapStateToProps: visiblePages },
+    ]
+  : [];
 
 /**
  * The window: at the requested page (canvasId wins over canvasIndex in Mirador's
@@ -72,11 +112,12 @@ function readerWindow(c) {
   return w;
 }
 
-const mirador = viewer({
+const mirador = viewer(
+  {
   id: 'mirador',
-  language: cfg.language === 'en' ? 'en' : 'vi',
+  language: lang,
   availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
-  translations: { vi: VI },
+  translations: { vi: VI, en: EN },
   windows: cfg.manifest ? [readerWindow(cfg)] : [],
   window: {
     allowClose: false,
@@ -93,7 +134,9 @@ const mirador = viewer({
   annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting', 'commenting', 'tagging', 'supplementing'] },
   workspace: { showZoomControls: true, type: 'mosaic' },
   workspaceControlPanel: { enabled: false },
-});
+  },
+  readingPlugins,
+);
 
 /**
  * After sign-in, Mirador 4 fetches the image information again with the new token but keeps the
