@@ -114,26 +114,26 @@ function readerWindow(c) {
 
 const mirador = viewer(
   {
-  id: 'mirador',
-  language: lang,
-  availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
-  translations: { vi: VI, en: EN },
-  windows: cfg.manifest ? [readerWindow(cfg)] : [],
-  window: {
-    allowClose: false,
-    allowMaximize: false,
-    defaultSideBarPanel: 'info',
-    sideBarOpenByDefault: false,
-    // Every panel, search included: Mirador shows the search button only when the manifest has a
-    // Content Search service (settings.js `window.panels`).
-    panels: { info: true, attribution: true, canvas: true, annotations: true, search: true, layers: true },
-  },
-  // OCR lines are `supplementing` annotations (IIIF 3): Mirador's default list (settings.js
-  // `annotations.filteredMotivations`) lacks it, so its annotation panel said "0 annotations". Arrays
-  // in the config replace the default (reducers/config.js overwriteMerge): the defaults are repeated.
-  annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting', 'commenting', 'tagging', 'supplementing'] },
-  workspace: { showZoomControls: true, type: 'mosaic' },
-  workspaceControlPanel: { enabled: false },
+    id: 'mirador',
+    language: lang,
+    availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
+    translations: { vi: VI, en: EN },
+    windows: cfg.manifest ? [readerWindow(cfg)] : [],
+    window: {
+      allowClose: false,
+      allowMaximize: false,
+      defaultSideBarPanel: 'info',
+      sideBarOpenByDefault: false,
+      // Every panel, search included: Mirador shows the search button only when the manifest has a
+      // Content Search service (settings.js `window.panels`).
+      panels: { info: true, attribution: true, canvas: true, annotations: true, search: true, layers: true },
+    },
+    // OCR lines are `supplementing` annotations (IIIF 3): Mirador's default list (settings.js
+    // `annotations.filteredMotivations`) lacks it, so its annotation panel said "0 annotations". Arrays
+    // in the config replace the default (reducers/config.js overwriteMerge): the defaults are repeated.
+    annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting', 'commenting', 'tagging', 'supplementing'] },
+    workspace: { showZoomControls: true, type: 'mosaic' },
+    workspaceControlPanel: { enabled: false },
   },
   readingPlugins,
 );
