@@ -204,6 +204,21 @@ export class Archive {
     return { item, page: JSON.parse((await this.store.read(key)).toString('utf8')) as OcrPage };
   }
 
+  /**
+   * The stored OCR of several pages of an item already looked up for this reader (`item(identity, id)`):
+   * the item is not read again per page. null for a page without OCR.
+   * @throws ForbiddenError/UnauthorizedError when the view denies the content; NotFoundError (no such page)
+   */
+  async ocrOfPages(view: ItemView, pages: readonly number[]): Promise<Map<number, OcrPage | null>> {
+    if (view.content.effect === 'deny') throw denial(view.content, () => new NotFoundError(`no item "${view.item.id}"`, 'unknown_item'));
+    const out = new Map<number, OcrPage | null>();
+    for (const n of pages) {
+      const key = ocrKeys(canvasOf(view.item, n).image).lines;
+      out.set(n, (await this.store.stat(key)) ? (JSON.parse((await this.store.read(key)).toString('utf8')) as OcrPage) : null);
+    }
+    return out;
+  }
+
   /** The ALTO XML of a page as the OCR engine wrote it, with its item. */
   async alto(identity: Identity, itemId: string, n: number): Promise<{ item: Item; alto: Buffer }> {
     const { item } = await this.readableItem(identity, itemId);

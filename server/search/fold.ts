@@ -78,6 +78,17 @@ export function isHan(char: string): boolean {
   return HAN.test(char);
 }
 
+/** No Han character is below U+2E80 (CJK Radicals Supplement): text in Latin script never asks the regex. */
+const FIRST_HAN = 0x2e80;
+/** A code point's folded Han form (its variant class's: canonicalOf), or null when it is not Han; remembered per code point. */
+const hanForms = new Map<number, string | null>();
+function hanForm(cp: number, ch: string): string | null {
+  if (cp < FIRST_HAN) return null;
+  let f = hanForms.get(cp);
+  if (f === undefined) hanForms.set(cp, (f = HAN.test(ch) ? canonicalOf(ch) : null));
+  return f;
+}
+
 /** Whether a text has a Han character anywhere. */
 export const hasHan = (text: string): boolean => HAN.test(text);
 
@@ -103,13 +114,15 @@ export function tokenize(text: string): Token[] {
   };
   let i = 0;
   while (i < text.length) {
-    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    const cp = text.codePointAt(i)!;
     const at = i;
-    i += ch.length;
+    i += cp > 0xffff ? 2 : 1;
+    const ch = i - at === 1 ? text[at]! : text.slice(at, i);
     const last = tokens.at(-1);
-    if (isHan(ch)) {
+    const han = hanForm(cp, ch);
+    if (han !== null) {
       flush(at);
-      tokens.push({ exact: ch, folded: canonicalOf(ch), han: true, start: at, end: i });
+      tokens.push({ exact: ch, folded: han, han: true, start: at, end: i });
     } else if (MARK.test(ch) && start < 0 && last?.han && last.end === at) {
       // A variation selector (or any mark) after a Han character belongs to it: the exact form keeps
       // it, the folded form is the bare character's, so 𡎝 and 𡎝 + VS17 find each other.

@@ -6,7 +6,7 @@
  */
 import { tokenize, type Token } from './fold.js';
 import type { ParsedQuery } from './query.js';
-import { readingAlternatives, readingRun, readsAs } from './reading.js';
+import { readingRun, readingRunTests } from './reading.js';
 
 export interface Occurrence {
   /** Token positions [from, to). */
@@ -24,9 +24,10 @@ export interface Occurrence {
 export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
   const found: Occurrence[] = [];
   // The query read as a run of readings (reading.ts): `nhan chi so` over 人之初.
-  const run = readingAlternatives(q) ? readingRun(q) : [];
+  const tests = readingRunTests(q);
+  const run = tests ? readingRun(q) : [];
   for (let i = 0; i < tokens.length; i++) {
-    if (run.length > 0 && i + run.length <= tokens.length && run.some((t, k) => tokens[i + k]!.folded !== t.folded) && run.every((t, k) => readsAs(tokens[i + k]!, t))) {
+    if (tests && i + run.length <= tokens.length && tests.every((reads, k) => reads(tokens[i + k]!)) && run.some((t, k) => tokens[i + k]!.folded !== t.folded)) {
       found.push({ from: i, to: i + run.length, exact: false, clause: -1 });
       i += run.length - 1;
       continue;

@@ -3,9 +3,14 @@
  *
  * FTS5 cannot put two tokens at one position (no custom tokenizer from JavaScript) and a character may
  * have several readings, so each Han character is indexed, in a reading column `r` beside the exact and
- * folded ones, as ONE token naming its whole folded reading set: 人 `nhan`, 之 (chi, gì) `chi0gi` (digits
- * never occur in a syllable, and a token keeps them). Other tokens of a page with Han are written there as
- * they are folded, so a mixed line keeps its positions. A phrase of readings is then an exact FTS5
+ * folded ones, as ONE token naming its whole folded reading set: 人 `0nhan`, 之 (chi, gì) `0chi0gi` (digits
+ * never occur in a syllable, and a token keeps them). Other tokens of a page with Han are written there
+ * folded, after the same `0` (`0trang`), so a mixed line keeps its positions.
+ *
+ * The leading `0` keeps every token of the reading column apart from the words of the folded column: in
+ * one FTS5 table a token has one list of places across its columns, and `r : nhan` walked every
+ * Vietnamese page with the word "nhan" to find the few Han pages (a search for a common syllable took
+ * 1.7 times as long; bench/search.ts). A phrase of readings is then an exact FTS5
  * phrase: each typed syllable stands for the reading sets that contain it (itself, and the sets of
  * several readings that hold it and that some indexed text has: the index keeps a list of those), and
  * the query is the OR of those phrases (at most MAX_PHRASES). A Han character typed in such a query
@@ -27,15 +32,20 @@ const MAX_PHRASES = 256;
 const isHan = (t: Pick<Token, 'folded'>) => isHanChar(t.folded);
 
 const sets = new Map<string, string | null>();
+/** Before every token of the reading column: none is then a word of the folded column. */
+const MARK = '0';
+/** A reading-column token's syllables (`0chi0gi`: chi, gi). */
+const syllablesOf = (token: string) => token.slice(MARK.length).split('0');
+
 /**
- * The folded reading set of a folded Han character (its variant class: fold.ts) as one token (`chi0gi`),
+ * The folded reading set of a folded Han character (its variant class: fold.ts) as one token (`0chi0gi`),
  * or null when it has no reading: the readings of every character of the class.
  */
 export function readingSet(ch: string): string | null {
   let s = sets.get(ch);
   if (s === undefined) {
     const readings = [...new Set(searchReadingsOf(ch).map((r) => fold(r)))].sort();
-    sets.set(ch, (s = readings.length > 0 ? readings.join('0') : null));
+    sets.set(ch, (s = readings.length > 0 ? MARK + readings.join('0') : null));
   }
   return s;
 }
@@ -47,8 +57,8 @@ function setsWith(syllable: string): readonly string[] {
     bySyllable = new Map();
     for (const [ch] of charactersWithReadings()) {
       const set = readingSet(canonicalOf(ch));
-      if (!set || !set.includes('0')) continue;
-      for (const r of set.split('0')) {
+      if (!set || syllablesOf(set).length < 2) continue;
+      for (const r of syllablesOf(set)) {
         const list = bySyllable.get(r) ?? [];
         if (!list.includes(set)) list.push(set);
         bySyllable.set(r, list);
@@ -61,16 +71,30 @@ function setsWith(syllable: string): readonly string[] {
 /** The reading column of a text's tokens: '' when it has no Han character. */
 export function readingForm(tokens: readonly Pick<Token, 'folded'>[]): string {
   if (!tokens.some(isHan)) return '';
-  return tokens.map((t) => (isHan(t) ? (readingSet(t.folded) ?? t.folded) : t.folded)).join(' ');
+  return tokens.map((t) => (isHan(t) ? (readingSet(t.folded) ?? t.folded) : MARK + t.folded)).join(' ');
 }
 
-/** Whether a page token reads as a query token: the same character, or a character with that reading. */
-export function readsAs(page: Pick<Token, 'folded'>, typed: Pick<Token, 'folded'>): boolean {
-  if (page.folded === typed.folded) return true;
-  if (!isHan(page)) return false;
-  const set = readingSet(page.folded);
-  if (!set) return false;
-  return isHan(typed) ? set === readingSet(typed.folded) : set.split('0').includes(typed.folded);
+/**
+ * The query read as a run of readings, as a test per position: whether a page token reads as the token
+ * typed there (the same token; or a Han character whose reading set is one of the position's
+ * alternatives: for a syllable, the sets that hold it; for a character, its own set). Worked out once a
+ * query: a snippet asks it of every character of a page. Null when the query does not read as a run.
+ */
+const runTests = new WeakMap<ParsedQuery, ((page: Pick<Token, 'folded'>) => boolean)[] | null>();
+export function readingRunTests(q: ParsedQuery): ((page: Pick<Token, 'folded'>) => boolean)[] | null {
+  let tests = runTests.get(q);
+  if (tests === undefined) {
+    const alternatives = readingAlternatives(q);
+    const run = readingRun(q);
+    tests = alternatives
+      ? run.map((typed, k) => {
+          const sets = new Set(alternatives[k]);
+          return (page) => page.folded === typed.folded || (isHan(page) && sets.has(readingSet(page.folded) ?? ''));
+        })
+      : null;
+    runTests.set(q, tests);
+  }
+  return tests;
 }
 
 /**
@@ -91,7 +115,7 @@ function alternativesFor(q: ParsedQuery): string[][] | null {
   if (tokens.length === 0 || tokens.every(isHan)) return null;
   // Only worth it when some syllable can be a character's reading (it then matches the set tokens).
   if (!tokens.some((t) => !isHan(t) && (readingSetIsSyllable(t.folded) || setsWith(t.folded).length > 0))) return null;
-  return tokens.map((t) => (isHan(t) ? [readingSet(t.folded) ?? t.folded] : [t.folded, ...setsWith(t.folded)]));
+  return tokens.map((t) => (isHan(t) ? [readingSet(t.folded) ?? t.folded] : [MARK + t.folded, ...setsWith(t.folded)]));
 }
 
 /**
@@ -114,7 +138,7 @@ export function readingPhrases(q: ParsedQuery, known: (token: string) => boolean
 
 /** The reading-set tokens of several readings in a reading form (what `known` is asked of), once each. */
 export function multiReadingSets(form: string): string[] {
-  return [...new Set(form.split(' ').filter((t) => t.includes('0') && !/^\d+$/.test(t)))];
+  return [...new Set(form.split(' ').filter((t) => t.startsWith(MARK) && syllablesOf(t).length > 1 && !/^\d+$/.test(t)))];
 }
 
 const runs = new WeakMap<ParsedQuery, readonly Token[]>();
@@ -138,13 +162,13 @@ function readingSetIsSyllable(syllable: string): boolean {
     singles = new Set();
     for (const [ch] of charactersWithReadings()) {
       const set = readingSet(canonicalOf(ch));
-      if (set && !set.includes('0')) singles.add(set);
+      if (set && syllablesOf(set).length === 1) singles.add(syllablesOf(set)[0]!);
     }
   }
   return singles.has(syllable);
 }
 
-/** An FTS5 expression of the phrases on a column: `r : ("nhan chi0gi so0xua" OR …)`. */
+/** An FTS5 expression of the phrases on a column: `r : ("0nhan 0chi0gi 0so0xua" OR …)`. */
 export function readingExpression(phrases: readonly (readonly string[])[], column: string): string {
   return `${column} : (${phrases.map((p) => `"${p.join(' ').replace(/"/g, '""')}"`).join(' OR ')})`;
 }

@@ -137,6 +137,16 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
       INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
     `,
   },
+  {
+    version: 11,
+    name: 'search: reading-column tokens apart from the words (a leading 0)',
+    // `r : nhan` shared the token "nhan" with every Vietnamese page's folded column, and FTS5 walked them
+    // all (reading.ts MARK). The rebuild writes the reading columns and the list of reading sets anew.
+    sql: `
+      DELETE FROM search_reading_set;
+      INSERT OR REPLACE INTO search_meta (key, value) VALUES ('rebuild', 'needed');
+    `,
+  },
 ];
 
 /** An FTS5 string literal: tokens only (letters, digits, marks, Han), quotes doubled all the same. */

@@ -44,9 +44,14 @@ export const TEXT_STYLE = `
 /**
  * Text with each Han or Nôm character over its reading (ruby); one without a reading over nothing, at the
  * same size. Each character links to its page (han-char.ts), or where `opts.href` sends the i-th
- * character; `opts.id` names each one (for a link back to it), `opts.mark` is the one selected.
+ * character; `opts.id` names each one (for a link back to it); `opts.mark` selects the i-th, if it is that character.
  */
-export function rubyHtml(text: string, kind: HanText, lang: Lang, opts: { href?: (ch: string, i: number) => string; id?: (i: number) => string; mark?: number } = {}): string {
+export function rubyHtml(
+  text: string,
+  kind: HanText,
+  lang: Lang,
+  opts: { href?: (ch: string, i: number) => string; id?: (i: number) => string; mark?: { readonly index: number; readonly char: string } } = {},
+): string {
   let i = -1;
   return segments(text, kind)
     .map((s) => {
@@ -54,7 +59,9 @@ export function rubyHtml(text: string, kind: HanText, lang: Lang, opts: { href?:
       i++;
       const ch = String.fromCodePoint(s.han.codePointAt(0) as number);
       const href = opts.href ? opts.href(ch, i) : `/han/${encodeURIComponent(ch)}?lang=${lang}`;
-      const attrs = `${opts.id ? ` id="${opts.id(i)}"` : ''}${i === opts.mark ? ' class="sel" aria-current="true"' : ''}`;
+      // Marked only where the character is the one named: a stale or edited link marks nothing.
+      const marked = opts.mark !== undefined && i === opts.mark.index && ch === opts.mark.char;
+      const attrs = `${opts.id ? ` id="${opts.id(i)}"` : ''}${marked ? ' class="sel" aria-current="true"' : ''}`;
       return `<ruby${attrs}><a href="${esc(href)}">${esc(s.han)}</a><rt lang="vi">${s.readings.length > 0 ? esc(shownReading(s)) : ''}</rt></ruby>`;
     })
     .join('');
@@ -62,16 +69,20 @@ export function rubyHtml(text: string, kind: HanText, lang: Lang, opts: { href?:
 
 export type Access = 'allow' | 'reduced' | 'deny';
 
-const signInLink = (path: string, lang: Lang) => `<a href="/auth/login?returnTo=${encodeURIComponent(path)}">${t('signIn', lang)}</a>`;
+const signInLink = (path: string, lang: Lang, target = '') =>
+  `<a href="/auth/login?returnTo=${encodeURIComponent(path)}"${target ? ` target="${target}"` : ''}>${t('signIn', lang)}</a>`;
 
-/** Why the content is closed (embargo or level), with a sign-in link for anonymous readers; '' when open. */
-export function accessNotice(who: Identity, item: Item, lang: Lang, access: Access): string {
+/**
+ * Why the content is closed (embargo or level), with a sign-in link for anonymous readers; '' when open.
+ * `target: '_top'` for a page shown in a frame (the reader's panel): signing in leaves the frame.
+ */
+export function accessNotice(who: Identity, item: Item, lang: Lang, access: Access, target: '' | '_top' = ''): string {
   const back = `/items/${item.id}?lang=${lang}`;
-  if (access === 'reduced') return `<p class="notice">${esc(t('reduced', lang))} ${signInLink(back, lang)}</p>`;
+  if (access === 'reduced') return `<p class="notice">${esc(t('reduced', lang))} ${signInLink(back, lang, target)}</p>`;
   if (access !== 'deny') return '';
   const embargo = item.access.embargoUntil;
   const why = t(embargo && embargo > new Date().toISOString().slice(0, 10) ? 'embargoed' : 'restricted', lang);
-  return `<p class="notice">${esc(why)}${embargo ? ` ${esc(embargo)}` : ''}${who.user ? '' : ` ${signInLink(back, lang)}`}</p>`;
+  return `<p class="notice">${esc(why)}${embargo ? ` ${esc(embargo)}` : ''}${who.user ? '' : ` ${signInLink(back, lang, target)}`}</p>`;
 }
 
 function searchForm(itemId: string, lang: Lang, q: string, id: string): string {

@@ -5,18 +5,16 @@
  *
  * Clicking a character shows, at the foot of the panel, its readings by source, its variants, its code
  * point and a search for it (han-char.ts charFacts), with the character marked in the text; the link
- * leads back to it. No script: each click is a link to this page with `char` and `at`, so it works
- * under any content security policy and in any browser. Links that leave the text open a new tab: the
- * panel lives in a frame inside the reader.
+ * leads back to it. No script: each click is a link to this page with `char` and `at`. Links that
+ * leave the text open a new tab: the panel lives in a frame inside the reader.
  */
 import type { Archive } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import { hanTextOf, isHanItem } from '../han/reading.js';
-import type { OcrPage } from '../storage/layout.js';
 import { charFacts } from './han-char.js';
 import { esc, t, type Lang } from './html.js';
-import { rubyHtml } from './item-text.js';
+import { accessNotice, rubyHtml } from './item-text.js';
 
 const STYLE = `
   body { font-family: "Noto Serif", Georgia, serif; margin: 0; color: #222; background: #faf8f3; }
@@ -39,13 +37,22 @@ const STYLE = `
   .card p { margin: .3rem 0; font-size: .85rem; }
 `;
 
-export interface PanelQuery {
+/** A place in the panel's text: the i-th Han character of a page's OCR line. */
+export interface Place {
+  readonly canvas: number;
+  readonly line: number;
+  readonly index: number;
+}
+
+export interface PanelRequest {
   /** The pages shown (1-based canvas positions), as the reader has them open: one, or two in book view. */
   readonly canvases: readonly number[];
-  /** A character clicked, and where it is in the text ("canvas-line-index"). */
+  /** A character clicked, and where it is in the text. */
   readonly char?: string;
-  readonly at?: string;
+  readonly at?: Place;
 }
+
+const placeKey = (p: Place) => `${p.canvas}-${p.line}-${p.index}`;
 
 interface Rendered {
   readonly status: number;
@@ -70,36 +77,33 @@ ${body}
 }
 
 /** The panel for the pages asked. @throws NotFoundError (no item, a page it does not have, not Han or Nôm) */
-export async function readingPanelPage(archive: Archive, who: Identity, id: string, lang: Lang, q: PanelQuery): Promise<Rendered> {
-  const { item, content } = await archive.item(who, id);
+export async function readingPanelPage(archive: Archive, who: Identity, id: string, lang: Lang, q: PanelRequest): Promise<Rendered> {
+  const view = await archive.item(who, id);
+  const { item, content } = view;
   const title = t('readingPanel', lang);
-  if (content.effect === 'deny') return { status: who.user ? 403 : 401, page: panelPage(lang, title, `<p class="note">${esc(t('restricted', lang))}</p>`) };
+  // Closed content: why, and a sign-in that leaves the reader's frame. Nothing about its pages.
+  if (content.effect === 'deny') return { status: who.user ? 403 : 401, page: panelPage(lang, title, accessNotice(who, item, lang, 'deny', '_top')) };
   if (!isHanItem(item)) throw new NotFoundError(`item ${item.id} is not written in Han or Nôm: it has no reading layer`, 'no_reading');
   for (const n of q.canvases) if (!item.canvases.some((c) => c.position === n)) throw new NotFoundError(`item "${item.id}" has no page ${n}`, 'unknown_canvas');
   const kind = hanTextOf(item);
   const canvasList = q.canvases.join(',');
   const here = (extra: string) => `/items/${encodeURIComponent(item.id)}/reading?canvas=${canvasList}&lang=${lang}${extra}`;
+  const ocr = await archive.ocrOfPages(view, q.canvases);
   const sections: string[] = [];
   for (const n of q.canvases) {
-    const page = await archive.ocr(who, item.id, n).then(
-      (r): OcrPage | null => r.page,
-      (e: unknown) => {
-        if (e instanceof NotFoundError && e.code === 'no_ocr') return null;
-        throw e;
-      },
-    );
+    const page = ocr.get(n);
     const label = item.canvases.find((c) => c.position === n)?.label;
-    const heading = `<h2>${t('page', lang)} ${n}${label && label !== String(n) ? ` (${esc(label)})` : ''}</h2>`;
+    const heading = `<h2>${esc(t('page', lang))} ${n}${label && label !== String(n) ? ` (${esc(label)})` : ''}</h2>`;
     if (!page || page.lines.length === 0) {
       sections.push(`<section>${heading}<p class="note">${esc(t('pageNoText', lang))}</p></section>`);
       continue;
     }
     const lines = page.lines.map((line, l) => {
-      const key = (i: number) => `${n}-${l}-${i}`;
+      const key = (index: number) => placeKey({ canvas: n, line: l, index });
       const ruby = rubyHtml(line.text, kind, lang, {
         href: (ch, i) => `${here(`&char=${encodeURIComponent(ch)}&at=${key(i)}`)}#c${key(i)}`,
         id: (i) => `c${key(i)}`,
-        mark: q.at?.startsWith(`${n}-${l}-`) ? Number(q.at.split('-')[2]) : undefined,
+        ...(q.char && q.at && q.at.canvas === n && q.at.line === l ? { mark: { index: q.at.index, char: q.char } } : {}),
       });
       return `<p class="line">${ruby}</p>`;
     });
@@ -108,8 +112,8 @@ export async function readingPanelPage(archive: Archive, who: Identity, id: stri
   const card = q.char
     ? `<aside class="card" aria-label="${esc(t('character', lang))} ${esc(q.char)}">
 <div class="head"><p class="glyph" lang="zh-Hani">${esc(q.char)}</p>
-<a href="/han/${encodeURIComponent(q.char)}?lang=${lang}" target="_blank" rel="noopener">${t('characterPage', lang)}</a>
-<a class="close" href="${esc(here(''))}${q.at ? `#c${esc(q.at)}` : ''}">${t('close', lang)}</a></div>
+<a href="/han/${encodeURIComponent(q.char)}?lang=${lang}" target="_blank" rel="noopener">${esc(t('characterPage', lang))}</a>
+<a class="close" href="${esc(here(''))}${q.at ? `#c${placeKey(q.at)}` : ''}">${esc(t('close', lang))}</a></div>
 ${charFacts(q.char, lang, '_blank')}
 </aside>`
     : '';

@@ -46,7 +46,7 @@ const ReaderQuery = z.object({
   q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional(),
 });
 /** The reading panel: up to 4 pages (two in book view), a character clicked and where ("canvas-line-index"). */
-const PanelQuery = z.object({
+const PanelParams = z.object({
   canvas: z
     .string()
     .regex(/^[1-9]\d{0,5}(,[1-9]\d{0,5}){0,3}$/, 'must be 1 to 4 page numbers separated by commas')
@@ -63,7 +63,14 @@ const PanelQuery = z.object({
       }
     })
     .optional(),
-  at: z.string().regex(/^\d{1,6}-\d{1,6}-\d{1,6}$/, 'must be page-line-index').optional(),
+  at: z
+    .string()
+    .regex(/^\d{1,6}-\d{1,6}-\d{1,6}$/, 'must be page-line-index')
+    .transform((s) => {
+      const [canvas, line, index] = s.split('-').map(Number) as [number, number, number];
+      return { canvas, line, index };
+    })
+    .optional(),
 });
 const InItemQuery = z.object({ q: z.string().max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).default('') });
 
@@ -154,7 +161,7 @@ export function webRoutes(deps: WebDeps): Router {
   });
   router.get('/items/:id/reading', async (ctx) => {
     const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
-    const q = parseOrThrow(PanelQuery, ctx.query, 'query');
+    const q = parseOrThrow(PanelParams, ctx.query, 'query');
     const out = await readingPanelPage(deps.archive, identityOf(ctx), id, langOf(ctx), { canvases: q.canvas, ...(q.char ? { char: q.char } : {}), ...(q.at ? { at: q.at } : {}) });
     html(ctx, 'web_reading_panel', out.page);
     ctx.status = out.status;

@@ -18,6 +18,7 @@ type Json = Record<string, any>;
 const HAN_ITEM = 'tam-tu-kinh';
 const VI_ITEM = 'bao-cao';
 const CLOSED = 'dia-ba';
+const HIDDEN = 'ban-thao';
 
 const line = (text: string, x: number, y: number, w: number, h: number): OcrLine => ({ text, x, y, w, h, words: [{ text, x, y, w, h, confidence: 0.9 }] });
 /** A woodblock page: two Han lines, a Nôm line with Extension B characters, and a Vietnamese note. */
@@ -56,6 +57,7 @@ describe('Hán-Nôm readings for readers', () => {
     await srv.put(`/api/items/${HAN_ITEM}`, { collection: 'han-nom', kind: 'woodblock', description: han, canvases: [{ image: 'hn-1' }] });
     await srv.put(`/api/items/${VI_ITEM}`, { collection: 'han-nom', kind: 'book', description: { title: { vi: 'Báo cáo' }, languages: ['vi'], scripts: ['latn'], rights }, canvases: [{ image: 'vi-1' }] });
     await srv.put(`/api/items/${CLOSED}`, { collection: 'han-nom', kind: 'manuscript', accessLevel: 'researcher', description: { ...han, title: { vi: 'Địa bạ' } }, canvases: [{ image: 'hn-mat' }] });
+    await srv.put(`/api/items/${HIDDEN}`, { collection: 'han-nom', kind: 'manuscript', accessLevel: 'staff', description: { ...han, title: { vi: 'Bản thảo' } }, canvases: [{ image: 'hn-mat' }] });
     for (const id of [HAN_ITEM, VI_ITEM, CLOSED]) await srv.deps.archive.indexer.item(id, { pages: true });
     researcher = researcherCookie(srv);
   });
@@ -222,6 +224,11 @@ describe('Hán-Nôm readings for readers', () => {
       assert.match(card, /<a href="\/search\?q=%E7%BF%92&amp;lang=vi" target="_blank" rel="noopener">/);
       assert.match(html, /<ruby id="c1-1-3" class="sel" aria-current="true"><a[^>]*>習</, 'the character at the place clicked is marked');
       assert.strictEqual((html.match(/class="sel"/g) ?? []).length, 1, 'and only it');
+      // A link whose place no longer holds that character (the OCR was redone) marks nothing.
+      const stale = await (await panel(`canvas=1&char=${encodeURIComponent('習')}&at=1-0-0`)).text();
+      assert.notInclude(stale, 'class="sel"');
+      assert.include(stale, 'U+7FD2', 'the card still shows');
+      assert.include(stale, 'href="/items/tam-tu-kinh/reading?canvas=1&amp;lang=vi#c1-0-0"', 'closing goes back to the place');
     });
 
     it('answers 400 for a bad page list, character or place; 404 for an unknown item or page, or an item not in Han', async () => {
@@ -236,7 +243,7 @@ describe('Hán-Nôm readings for readers', () => {
       ] as const) {
         const res = await panel(q);
         assert.strictEqual(res.status, 400, q);
-        assert.include(await res.text(), field, `${q}: names ${field}`);
+        assert.include(await res.text(), `query: ${field}:`, `${q}: names ${field}`);
       }
       assert.strictEqual((await panel('canvas=2')).status, 404, 'a page the item does not have');
       assert.strictEqual((await get('/items/khong-co/reading?canvas=1')).status, 404, 'an unknown item');
@@ -248,7 +255,9 @@ describe('Hán-Nôm readings for readers', () => {
     it('is read as the OCR is: a researcher’s item answers 401 to anyone, 200 to a researcher', async () => {
       const anon = await get(`/items/${CLOSED}/reading?canvas=1`);
       assert.strictEqual(anon.status, 401);
-      assert.notInclude(await anon.text(), '東');
+      const notice = await anon.text();
+      assert.notInclude(notice, '東');
+      assert.match(notice, /<a href="\/auth\/login\?returnTo=[^"]+" target="_top">/, 'signing in leaves the reader’s frame');
       const res = await get(`/items/${CLOSED}/reading?canvas=1`, researcher);
       assert.strictEqual(res.status, 200);
       assert.include(lines(await res.text())[0], '東:');
@@ -259,6 +268,8 @@ describe('Hán-Nôm readings for readers', () => {
       assert.strictEqual((await config(HAN_ITEM)).readings, HAN_ITEM);
       assert.notProperty(await config(VI_ITEM), 'readings');
       assert.notProperty(await config('khong-co'), 'readings', 'an unknown item: the reader opens and says so itself');
+      assert.notProperty(await config(HIDDEN), 'readings', 'a hidden item: as an unknown one, nothing told');
+      assert.strictEqual((await config(CLOSED)).readings, CLOSED, 'an item one may discover but not read: the panel says why');
     });
   });
 });

@@ -268,7 +268,7 @@ const EXPECTED_SETTINGS = {
 
 const EXPECTED_MAPPINGS = {
   dynamic: 'strict',
-  _meta: { vankho: { mapping: 2 } },
+  _meta: { vankho: { mapping: 3 } },
   _routing: { required: true },
   _source: { excludes: ['*_x', '*_f', '*_r', 'words'] },
   properties: {
@@ -335,7 +335,7 @@ const RECORD_SOURCE = {
   other_x: ['hn 12'],
   other_f: ['hn 12'],
   // The Han title by its readings: a token per character, 國 (quốc, and quắc in HueCIT's list) as its set.
-  title_r: ['dai nam quac0quoc su dien ca'],
+  title_r: ['0dai 0nam 0quac0quoc 0su 0dien 0ca'],
 };
 
 const PAGE_SOURCE = {
@@ -347,7 +347,7 @@ const PAGE_SOURCE = {
   text: '大南國史\nĐại Nam, đại nam',
   text_x: '大 南 國 史 đại nam đại nam',
   text_f: '大 南 囯 史 dai nam dai nam',
-  text_r: 'dai nam quac0quoc su dai nam dai nam',
+  text_r: '0dai 0nam 0quac0quoc 0su 0dai 0nam 0dai 0nam',
   lines: LINES,
   // A Han character counts under each of its readings too: đại is the word twice and 大 once.
   words: ['大|大|1', 'dai|đại|3', '南|南|1', 'nam|nam|3', '囯|國|1', 'quoc|quốc|1', 'quac|quắc|1', '史|史|1', 'su|sử|1'],

@@ -19,7 +19,7 @@ import { readingForm } from '../reading.js';
 import type { PageDoc, RecordDoc } from '../index.js';
 
 /** Stored in the mapping's `_meta`; raised when the mapping changes (then `vankho reindex`). */
-export const MAPPING_VERSION = 2;
+export const MAPPING_VERSION = 3;
 
 /** The join field and its two relation names. */
 export const JOIN = 'doc';
