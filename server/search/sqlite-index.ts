@@ -452,10 +452,11 @@ export class SqliteSearchIndex implements SearchIndex {
    * item matched by its pages (the clauses on different pages), those with any. One range walk per item
    * on the results page.
    */
-  private pageHitsOf(no: number, query: ParsedQuery, pagesMatched: boolean): number[] {
+  private pageHitsOf(no: number, query: ParsedQuery, pagesMatched: boolean, byReading: boolean): number[] {
     const pids = (match: string) =>
       this.stmt('SELECT rowid FROM search_page_fts WHERE search_page_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid').pluck().all(match, ...pageRange(no)) as number[];
-    const all = pids(this.pageExpression(query));
+    // The run of readings (up to 256 phrases) only for an item that has it: others have no page with it.
+    const all = pids(byReading ? this.pageExpression(query) : foldedExpression(query));
     return all.length > 0 || !pagesMatched || query.clauses.length < 2 ? all : pids(foldedExpression(query, ' OR '));
   }
 
@@ -515,6 +516,8 @@ export class SqliteSearchIndex implements SearchIndex {
     const readable = accessSql('read', req.scope, p, 'r');
     const filters = filterSql(req.filters, p, 'r');
     const empty = req.query.clauses.length === 0;
+    // Items with a page that has the query as a run of readings: only their pages are asked for it again.
+    let byReading = new Set<number>();
     for (const t of ['search_hit', 'search_hit_record', 'search_hit_pages']) this.stmt(`DELETE FROM ${t}`).run();
     if (empty) {
       this.db.prepare(`INSERT INTO search_hit SELECT r.rid, 0, 0, 0, 0, 0 FROM search_record r WHERE ${discover} AND ${filters}`).run(p);
@@ -530,7 +533,11 @@ export class SqliteSearchIndex implements SearchIndex {
       // Or the query read as a run of readings: a phrase on one page, so from the page table (the item
       // table has no reading column); only Han pages have one.
       const reading = this.readingExpression(req.query, 'r');
-      if (reading) this.stmt(`INSERT OR IGNORE INTO search_hit_pages SELECT DISTINCT rowid >> ${PAGE_BITS} FROM search_page_fts WHERE search_page_fts MATCH ?`).run(reading);
+      if (reading) {
+        byReading = new Set(this.stmt(`SELECT DISTINCT rowid >> ${PAGE_BITS} FROM search_page_fts WHERE search_page_fts MATCH ?`).pluck().all(reading) as number[]);
+        const put = this.stmt('INSERT OR IGNORE INTO search_hit_pages (no) VALUES (?)');
+        for (const no of byReading) put.run(no);
+      }
       // Items whose record matched rank first (title > subjects/description > other fields, by bm25);
       // then items found by their pages alone (rankPageHits).
       this.db
@@ -563,7 +570,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const items = rows.map((r) => {
       // The pages shown, counted for the items shown only: those with every clause; when the clauses are
       // on different pages, those with any of them.
-      const pids = empty || !r.readable ? [] : this.pageHitsOf(r.no, req.query, r.pages_matched === 1);
+      const pids = empty || !r.readable ? [] : this.pageHitsOf(r.no, req.query, r.pages_matched === 1, byReading.has(r.no));
       return {
         itemId: r.item_id,
         recordMatched: r.record_matched === 1,
