@@ -5,14 +5,12 @@
  * Mirador's search panel (IIIF Content Search) finding the characters and drawing the hit on the page.
  */
 import { assert } from 'chai';
-import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import type { Browser, Frame, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { ocrKeys } from '../../server/storage/layout.js';
 import { launchChromium } from '../helpers/browser.js';
-import { highlightPixels, ocrJson, ocrLine, shownPage, until } from '../helpers/mirador.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { greyPagesOnAShelf, highlightPixels, ocrJson, ocrLine, searchInPanel, shownPage, until } from '../helpers/mirador.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -48,16 +46,11 @@ describe('Hán-Nôm in the reading room', function () {
 
   before(async function () {
     srv = await startTestServer();
-    const dir = await tempDir();
-    const file = path.join(dir, 'grey.png');
-    await sharp({ create: { width: W, height: H, channels: 3, background: '#808080' } }).png().toFile(file);
-    for (const id of ['ttk-1', 'ttk-2', 'ttk-3', 'vn-1', 'vn-2', 'vn-3']) await srv.add(file, id);
+    await greyPagesOnAShelf(srv, W, H, ['ttk-1', 'ttk-2', 'ttk-3', 'vn-1', 'vn-2', 'vn-3']);
     // Tam tự kinh: two lines on page 1, none on page 2, one on page 3 (with 玄 and 黃).
     await srv.deps.store.put(ocrKeys('ttk-1').lines, ocrJson(W, H, 'lzh', ocrLine(100, ['人', '之', '初']), ocrLine(400, ['性', '本', '善'])));
     await srv.deps.store.put(ocrKeys('ttk-3').lines, ocrJson(W, H, 'lzh', ocrLine(500, ['天', '地', '玄', '黃'])));
     await srv.deps.store.put(ocrKeys('vn-1').lines, ocrJson(W, H, 'vi', ocrLine(100, ['Người', 'xưa'])));
-    await srv.put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
-    await srv.put('/api/collections/sach', { library: 'tinh', label: { vi: 'Sách' } });
     const item = (title: string, languages: string[], scripts: string[], images: string[]) => ({
       collection: 'sach',
       kind: 'book',
@@ -124,15 +117,9 @@ describe('Hán-Nôm in the reading room', function () {
 
   it('a search by reading in Mirador’s search panel finds the characters and draws the hit on their page', async function () {
     const page = await openReader('tam-tu-kinh');
-    await page.getByRole('button', { name: 'Ẩn/hiện thanh bên' }).click();
-    await page.getByRole('tab', { name: 'Tìm trong tài liệu' }).click();
-    const box = page.getByLabel('Từ cần tìm');
-    await box.fill('thien dia huyen');
-    await box.press('Enter');
     // One hit, on page 3, listed with the characters it matched; the reader turns to it and draws it
-    // over the line's top band (the line is at y 500–600 of 800).
-    const hit = page.locator('li', { has: page.locator('strong', { hasText: '天地玄' }) });
-    await hit.first().waitFor({ timeout: 20_000 });
+    // on the line (at y 500–600 of 800).
+    const hit = await searchInPanel(page, 'thien dia huyen', '天地玄');
     assert.strictEqual(await hit.count(), 1, 'one hit');
     await until('the reader at page 3', async () => (await shownPage(page))?.trim() === '3 / 3');
     await until('the hit highlighted on the page', async () => (await highlightPixels(page)).count > 200);

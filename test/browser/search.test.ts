@@ -6,15 +6,13 @@
  * The pages are flat grey, so the only yellow on them is Mirador's highlight of the selected hit.
  */
 import { assert } from 'chai';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'mocha';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { ocrKeys } from '../../server/storage/layout.js';
 import { launchChromium } from '../helpers/browser.js';
-import { highlightPixels, ocrJson, ocrLine, shownPage, until } from '../helpers/mirador.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { greyPagesOnAShelf, highlightPixels, ocrJson, ocrLine, searchInPanel, shownPage, until } from '../helpers/mirador.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -45,17 +43,12 @@ describe('search in the browser', function () {
 
   before(async function () {
     srv = await startTestServer();
-    const dir = await tempDir();
-    const file = path.join(dir, 'grey.png');
-    await sharp({ create: { width: W, height: H, channels: 3, background: '#808080' } }).png().toFile(file);
-    for (const id of ['st-1', 'st-2', 'st-3', 'hv-1', 'hv-2', 'hv-3']) await srv.add(file, id);
+    await greyPagesOnAShelf(srv, W, H, ['st-1', 'st-2', 'st-3', 'hv-1', 'hv-2', 'hv-3']);
     // The notebook's words are on page 2 only; the Han text's 玄 on page 3 only, 天 on pages 1 and 3.
     await srv.deps.store.put(ocrKeys('st-1').lines, ocr(ocrLine(100, ['Lời', 'nói', 'đầu'])));
     await srv.deps.store.put(ocrKeys('st-2').lines, ocr(ocrLine(300, ['Sách', 'của', 'thư', 'viện'])));
     await srv.deps.store.put(ocrKeys('hv-1').lines, ocr(ocrLine(100, ['天', '下'])));
     await srv.deps.store.put(ocrKeys('hv-3').lines, ocr(ocrLine(500, ['天', '地', '玄', '黃'])));
-    await srv.put('/api/libraries/tinh', { name: { vi: 'Thư viện tỉnh' } });
-    await srv.put('/api/collections/sach', { library: 'tinh', label: { vi: 'Sách' } });
     const item = (title: string, images: string[]) => ({
       collection: 'sach',
       kind: 'book',
@@ -115,14 +108,8 @@ describe('search in the browser', function () {
     const manifest = encodeURIComponent(`${srv.url}/iiif/presentation/3/items/thien-tu-van/manifest`);
     await page.goto(`${srv.url}/viewer?manifest=${manifest}&lang=vi`);
     await until('page 1', async () => (await shownPage(page).catch(() => null))?.trim() === '1 / 3');
-    await page.getByRole('button', { name: 'Ẩn/hiện thanh bên' }).click();
-    await page.getByRole('tab', { name: 'Tìm trong tài liệu' }).click();
-    const box = page.getByLabel('Từ cần tìm');
-    await box.fill('玄');
-    await box.press('Enter');
     // One hit, on page 3: listed with its match, and the reader turns to it.
-    const hit = page.locator('li', { has: page.locator('strong', { hasText: '玄' }) });
-    await hit.first().waitFor({ timeout: 20_000 });
+    const hit = await searchInPanel(page, '玄', '玄');
     assert.strictEqual(await hit.count(), 1, 'one hit');
     await until('the reader at page 3', async () => (await shownPage(page))?.trim() === '3 / 3');
     await until('the hit highlighted on the page', async () => (await highlightPixels(page)).count > 200);
