@@ -105,9 +105,9 @@ export async function readingPanelPage(archive: Archive, who: Identity, id: stri
         id: (i) => `c${key(i)}`,
         ...(q.char && q.at && q.at.canvas === n && q.at.line === l ? { mark: { index: q.at.index, char: q.char } } : {}),
       });
-      return `<p class="line">${ruby}</p>`;
+      return `<p class="line" lang="${kind === 'nom' ? 'vi-Hani' : 'lzh'}">${ruby}</p>`;
     });
-    sections.push(`<section lang="${kind === 'nom' ? 'vi-Hani' : 'lzh'}">${heading}${lines.join('\n')}</section>`);
+    sections.push(`<section>${heading}${lines.join('\n')}</section>`);
   }
   const card = q.char
     ? `<aside class="card" aria-label="${esc(t('character', lang))} ${esc(q.char)}">

@@ -202,7 +202,7 @@ describe('Hán-Nôm readings for readers', () => {
     const panel = (q: string, cookie = '') => get(`/items/${HAN_ITEM}/reading?${q}`, cookie);
     /** The panel's text as [character, reading] per line. */
     const lines = (html: string) =>
-      [...html.matchAll(/<p class="line">([\s\S]*?)<\/p>/g)].map((m) => [...m[1]!.matchAll(/<ruby[^>]*><a[^>]*>([^<]+)<\/a><rt lang="vi">([^<]*)<\/rt><\/ruby>/g)].map((r) => `${r[1]}:${r[2]}`).join(' '));
+      [...html.matchAll(/<p class="line" lang="lzh">([\s\S]*?)<\/p>/g)].map((m) => [...m[1]!.matchAll(/<ruby[^>]*><a[^>]*>([^<]+)<\/a><rt lang="vi">([^<]*)<\/rt><\/ruby>/g)].map((r) => `${r[1]}:${r[2]}`).join(' '));
 
     it('shows the page’s OCR lines, each character over its reading, and links each to its card in the panel', async () => {
       const res = await panel('canvas=1&lang=vi');
