@@ -5,7 +5,7 @@
  * form (diacritics as typed) is marked `exact` and ranks first.
  */
 import { tokenize, type Token } from './fold.js';
-import type { ParsedQuery } from './query.js';
+import { clauseForm, type ParsedQuery } from './query.js';
 import { readingRun, readingRunTests } from './reading.js';
 
 export interface Occurrence {
@@ -38,8 +38,9 @@ export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], 
       if (i + len > tokens.length || (best && best.to - best.from >= len)) continue;
       let ok = true;
       let exact = true;
+      const form = clauseForm(c);
       for (let k = 0; k < len && ok; k++) {
-        ok = c.strict ? tokens[i + k]!.exact === c.tokens[k]!.exact : tokens[i + k]!.folded === c.tokens[k]!.folded;
+        ok = tokens[i + k]![form] === c.tokens[k]![form];
         exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
       }
       if (ok) best = { from: i, to: i + len, exact, clause: ci };

@@ -50,23 +50,37 @@ export function readingSet(ch: string): string | null {
   return s;
 }
 
-let bySyllable: Map<string, string[]> | undefined;
-/** The reading-set tokens of several readings that contain a folded syllable. */
-function setsWith(syllable: string): readonly string[] {
-  if (!bySyllable) {
-    bySyllable = new Map();
+/**
+ * Syllables as reading sets have them, from the whole table (built on first use): the sets of several
+ * readings that hold each syllable, and the syllables some character has as its only reading.
+ */
+let syllables: { readonly inSets: ReadonlyMap<string, readonly string[]>; readonly alone: ReadonlySet<string> } | undefined;
+function syllableIndex(): NonNullable<typeof syllables> {
+  if (!syllables) {
+    const inSets = new Map<string, string[]>();
+    const alone = new Set<string>();
     for (const [ch] of charactersWithReadings()) {
       const set = readingSet(canonicalOf(ch));
-      if (!set || syllablesOf(set).length < 2) continue;
-      for (const r of syllablesOf(set)) {
-        const list = bySyllable.get(r) ?? [];
-        if (!list.includes(set)) list.push(set);
-        bySyllable.set(r, list);
-      }
+      if (!set) continue;
+      const of = syllablesOf(set);
+      if (of.length === 1) alone.add(of[0]!);
+      else
+        for (const r of of) {
+          const list = inSets.get(r) ?? [];
+          if (!list.includes(set)) list.push(set);
+          inSets.set(r, list);
+        }
     }
+    syllables = { inSets, alone };
   }
-  return bySyllable.get(syllable) ?? [];
+  return syllables;
 }
+
+/** The reading-set tokens of several readings that contain a folded syllable. */
+const setsWith = (syllable: string): readonly string[] => syllableIndex().inSets.get(syllable) ?? [];
+
+/** Whether some character has exactly this one reading (its set token is the syllable itself). */
+const readingSetIsSyllable = (syllable: string): boolean => syllableIndex().alone.has(syllable);
 
 /** The reading column of a text's tokens: '' when it has no Han character. */
 export function readingForm(tokens: readonly Pick<Token, 'folded'>[]): string {
@@ -153,22 +167,4 @@ export function readingRun(q: ParsedQuery): readonly Token[] {
     runs.set(q, (run = tokens.length <= MAX_TOKENS ? tokens : []));
   }
   return run;
-}
-
-let singles: Set<string> | undefined;
-/** Whether some character has exactly this one reading (its set token is the syllable itself). */
-function readingSetIsSyllable(syllable: string): boolean {
-  if (!singles) {
-    singles = new Set();
-    for (const [ch] of charactersWithReadings()) {
-      const set = readingSet(canonicalOf(ch));
-      if (set && syllablesOf(set).length === 1) singles.add(syllablesOf(set)[0]!);
-    }
-  }
-  return singles.has(syllable);
-}
-
-/** An FTS5 expression of the phrases on a column: `r : ("0nhan 0chi0gi 0so0xua" OR …)`. */
-export function readingExpression(phrases: readonly (readonly string[])[], column: string): string {
-  return `${column} : (${phrases.map((p) => `"${p.join(' ').replace(/"/g, '""')}"`).join(' OR ')})`;
 }

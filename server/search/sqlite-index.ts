@@ -16,10 +16,10 @@ import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
 import { searchReadingsOf } from '../han/table.js';
 import { fold, indexForm, tokenize, type Token } from './fold.js';
-import { multiReadingSets, readingExpression, readingForm, readingPhrases } from './reading.js';
+import { multiReadingSets, readingForm, readingPhrases } from './reading.js';
 import type { Facet, FacetCount, IndexSink, PageDoc, RecordDoc, SearchIndex, SearchRequest, SearchResponse, TermCount } from './index.js';
 import { FACETS } from './index.js';
-import type { ParsedQuery } from './query.js';
+import { clauseForm, type ParsedQuery } from './query.js';
 import { accessSql, filterSql, type Params } from './sqlite-sql.js';
 
 const FTS = "content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'";
@@ -453,8 +453,7 @@ export class SqliteSearchIndex implements SearchIndex {
    * on the results page.
    */
   private pageHitsOf(no: number, query: ParsedQuery, pagesMatched: boolean, byReading: boolean): number[] {
-    const pids = (match: string) =>
-      this.stmt('SELECT rowid FROM search_page_fts WHERE search_page_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid').pluck().all(match, ...pageRange(no)) as number[];
+    const pids = (match: string) => this.pagesOf(no, match, -1); // LIMIT -1: all of them
     // The run of readings (up to 256 phrases) only for an item that has it: others have no page with it.
     const all = pids(byReading ? this.pageExpression(query) : foldedExpression(query));
     return all.length > 0 || !pagesMatched || query.clauses.length < 2 ? all : pids(foldedExpression(query, ' OR '));
@@ -473,7 +472,8 @@ export class SqliteSearchIndex implements SearchIndex {
   private readingExpression(q: ParsedQuery, column: string): string | null {
     let phrases = this.phrases.get(q);
     if (phrases === undefined) this.phrases.set(q, (phrases = readingPhrases(q, this.knownReadingSet)));
-    return phrases ? readingExpression(phrases, column) : null;
+    // `r : ("0nhan 0chi0gi 0so0xua" OR …)`
+    return phrases ? `${column} : (${phrases.map(phrase).join(' OR ')})` : null;
   }
 
   /** An expression, or the query read as a run of readings on a reading column. */
@@ -605,7 +605,12 @@ function pageRange(no: number): [bigint, bigint] {
 
 /** The clauses on the folded column alone, all of them (or any): which pages match, when no score is needed. */
 function foldedExpression(q: ParsedQuery, join = ' AND '): string {
-  return q.clauses.map((c) => (c.strict ? `x : ${phrase(c.tokens.map((t) => t.exact))}` : `f : ${phrase(c.tokens.map((t) => t.folded))}`)).join(join);
+  return q.clauses
+    .map((c) => {
+      const form = clauseForm(c);
+      return `${form === 'exact' ? 'x' : 'f'} : ${phrase(c.tokens.map((t) => t[form]))}`;
+    })
+    .join(join);
 }
 
 interface PageRow {

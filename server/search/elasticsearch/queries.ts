@@ -6,7 +6,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { fold, indexForm, type Token } from '../fold.js';
 import type { AccessScope, Facet, SearchFilters, SearchRequest } from '../index.js';
-import type { Clause, ParsedQuery } from '../query.js';
+import { clauseForm, type Clause, type ParsedQuery } from '../query.js';
 import { readingAlternatives } from '../reading.js';
 import { JOIN, PAGE, PAGE_SOURCE, RECORD, RECORD_FIELDS } from './mapping.js';
 
@@ -54,7 +54,10 @@ const phrase = (field: string, tokens: readonly Token[], form: 'exact' | 'folded
 });
 
 /** A clause on a field: its folded forms on `<field>_f`, or its exact forms on `<field>` (Clause.strict). */
-const clausePhrase = (field: string, c: Clause, boost?: number): Query => (c.strict ? phrase(`${field}_x`, c.tokens, 'exact', boost) : phrase(`${field}_f`, c.tokens, 'folded', boost));
+const clausePhrase = (field: string, c: Clause, boost?: number): Query => {
+  const form = clauseForm(c);
+  return phrase(`${field}_${form === 'exact' ? 'x' : 'f'}`, c.tokens, form, boost);
+};
 
 /**
  * The query read as a run of readings (reading.ts) on a reading field (`title_r`, `text_r`): each position
