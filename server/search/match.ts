@@ -20,25 +20,40 @@ export interface Occurrence {
 /**
  * Occurrences of any clause of the query among the tokens, in text order, not overlapping; at each
  * position the query read as a run of readings over Han characters wins, then the longest clause.
+ * With `window`, the search stops at the first token more than `window` UTF-16 units after the first
+ * exact occurrence (what a snippet can show: it is cut around that one), or after the first occurrence
+ * of any kind when `exactPossible` is false.
  */
-export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): Occurrence[] {
+export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact' | 'han' | 'start'>[], q: ParsedQuery, window = Infinity, exactPossible = true): Occurrence[] {
   const found: Occurrence[] = [];
+  let end = Infinity;
+  const { starting, forms } = planOf(q);
   // The query read as a run of readings (reading.ts): `nhan chi so` over 人之初.
   const tests = readingRunTests(q);
   const run = tests ? readingRun(q) : [];
   for (let i = 0; i < tokens.length; i++) {
-    if (tests && i + run.length <= tokens.length && tests.every((reads, k) => reads(tokens[i + k]!)) && run.some((t, k) => tokens[i + k]!.folded !== t.folded)) {
+    const t = tokens[i]!;
+    if (t.start > end) break;
+    if (tests && i + run.length <= tokens.length && tests.every((reads, k) => reads(tokens[i + k]!)) && run.some((r, k) => tokens[i + k]!.folded !== r.folded)) {
       found.push({ from: i, to: i + run.length, exact: false, clause: -1 });
+      if (!exactPossible && end === Infinity) end = t.start + window;
       i += run.length - 1;
       continue;
     }
+    // Only the clauses whose first token is this one are tried (a page has a thousand tokens, most of
+    // them no clause's), in the query's order.
+    const byFolded = starting.folded.get(t.folded);
+    const byExact = starting.exact.get(t.exact);
+    if (!byFolded && !byExact) continue;
+    const candidates = byFolded && byExact ? [...byFolded, ...byExact].sort((a, b) => a - b) : (byFolded ?? byExact)!;
     let best: Occurrence | null = null;
-    for (const [ci, c] of q.clauses.entries()) {
+    for (const ci of candidates) {
+      const c = q.clauses[ci]!;
       const len = c.tokens.length;
       if (i + len > tokens.length || (best && best.to - best.from >= len)) continue;
       let ok = true;
       let exact = true;
-      const form = clauseForm(c);
+      const form = forms[ci]!;
       for (let k = 0; k < len && ok; k++) {
         ok = tokens[i + k]![form] === c.tokens[k]![form];
         exact &&= tokens[i + k]!.exact === c.tokens[k]!.exact;
@@ -47,14 +62,38 @@ export function occurrences(tokens: readonly Pick<Token, 'folded' | 'exact'>[], 
     }
     if (best) {
       found.push(best);
+      if ((best.exact || !exactPossible) && end === Infinity) end = t.start + window;
       i = best.to - 1;
     }
   }
   return found;
 }
 
+/** A query's clauses by their first token, in the form each matches on (clauseForm); worked out once a query. */
+interface Plan {
+  readonly starting: { readonly exact: Map<string, number[]>; readonly folded: Map<string, number[]> };
+  readonly forms: readonly ('exact' | 'folded')[];
+}
+const plans = new WeakMap<ParsedQuery, Plan>();
+function planOf(q: ParsedQuery): Plan {
+  let plan = plans.get(q);
+  if (!plan) {
+    const starting = { exact: new Map<string, number[]>(), folded: new Map<string, number[]>() };
+    const forms = q.clauses.map(clauseForm);
+    q.clauses.forEach((c, ci) => {
+      const first = c.tokens[0];
+      if (!first) return;
+      const byForm = starting[forms[ci]!];
+      const key = first[forms[ci]!];
+      byForm.set(key, [...(byForm.get(key) ?? []), ci]);
+    });
+    plans.set(q, (plan = { starting, forms }));
+  }
+  return plan;
+}
+
 /** Whether every clause occurs in the tokens (what a backend's match means, checked again here). */
-export function matchesAll(tokens: readonly Pick<Token, 'folded' | 'exact'>[], q: ParsedQuery): boolean {
+export function matchesAll(tokens: readonly Pick<Token, 'folded' | 'exact' | 'han' | 'start'>[], q: ParsedQuery): boolean {
   return q.clauses.every((c) => occurrences(tokens, { text: '', clauses: [c] }).length > 0);
 }
 
@@ -92,7 +131,13 @@ export interface Snippet {
 export function snippet(fullText: string, q: ParsedQuery, width = 160): Snippet {
   const text = fullText.normalize('NFC');
   const tokens = tokenize(text);
-  const occ = occurrences(tokens, q).sort((a, b) => Number(b.exact) - Number(a.exact) || a.from - b.from);
+  // Past the first exact occurrence, only what fits the window (below: it starts at most `width` / 3
+  // before that occurrence and ends at most 20 after `width`) can be highlighted. When no clause's first
+  // word occurs as typed (one native search of the text: a Han page searched by reading), the first
+  // occurrence of any kind is that one.
+  const lower = text.toLowerCase();
+  const exactPossible = q.clauses.some((c) => c.tokens.length > 0 && lower.includes(c.tokens[0]!.exact));
+  const occ = occurrences(tokens, q, width + 21, exactPossible).sort((a, b) => Number(b.exact) - Number(a.exact) || a.from - b.from);
   const first = occ[0];
   const hitStart = first ? tokens[first.from]!.start : 0;
   let from = Math.max(0, hitStart - Math.floor(width / 3));

@@ -94,8 +94,8 @@ export function readingForm(tokens: readonly Pick<Token, 'folded'>[]): string {
  * alternatives: for a syllable, the sets that hold it; for a character, its own set). Worked out once a
  * query: a snippet asks it of every character of a page. Null when the query does not read as a run.
  */
-const runTests = new WeakMap<ParsedQuery, ((page: Pick<Token, 'folded'>) => boolean)[] | null>();
-export function readingRunTests(q: ParsedQuery): ((page: Pick<Token, 'folded'>) => boolean)[] | null {
+const runTests = new WeakMap<ParsedQuery, ((page: Pick<Token, 'folded' | 'han'>) => boolean)[] | null>();
+export function readingRunTests(q: ParsedQuery): ((page: Pick<Token, 'folded' | 'han'>) => boolean)[] | null {
   let tests = runTests.get(q);
   if (tests === undefined) {
     const alternatives = readingAlternatives(q);
@@ -103,7 +103,7 @@ export function readingRunTests(q: ParsedQuery): ((page: Pick<Token, 'folded'>) 
     tests = alternatives
       ? run.map((typed, k) => {
           const sets = new Set(alternatives[k]);
-          return (page) => page.folded === typed.folded || (isHan(page) && sets.has(readingSet(page.folded) ?? ''));
+          return (page) => page.folded === typed.folded || (page.han && sets.has(readingSet(page.folded) ?? ''));
         })
       : null;
     runTests.set(q, tests);

@@ -350,6 +350,26 @@ describe('search text: snippet', () => {
     assert.include(highlighted(s), 'mã');
   });
 
+  it('highlights every hit inside the window, as a search of the whole text finds them', () => {
+    // A snippet stops looking past its window once it has an exact hit: nothing it shows may be missed.
+    const texts = [`${'ma x '.repeat(20)}mã ${'má mã y '.repeat(60)}`, '人之初性本善性相近習相遠'.repeat(30), `${'天地 '.repeat(5)}thiên địa ${'天地玄黃 '.repeat(40)}`];
+    for (const text of texts) {
+      for (const q of ['mã', 'ma', '性', 'thien dia', '"天地" huyền', 'nhan chi']) {
+        for (const width of [20, 60, 160]) {
+          const s = snippet(text, parseQuery(q), width);
+          const tokens = tokenize(text);
+          const shown = s.text.replace(/^…|…$/g, '');
+          const from = text.replace(/\s/g, ' ').indexOf(shown);
+          const all = occurrences(tokens, parseQuery(q))
+            .map((o) => [tokens[o.from]!.start - from, tokens[o.to - 1]!.end - from] as const)
+            .filter(([a, b]) => a >= 0 && b <= shown.length)
+            .map(([a, b]) => shown.slice(a, b));
+          assert.deepEqual(highlighted(s), all, `${q} at width ${width}`);
+        }
+      }
+    }
+  });
+
   it('highlights NFD text in its NFC form', () => {
     const s = snippet('Đội ngũ cán bộ được tập huấn\nvề bảo quản tài liệu cổ.'.normalize('NFD'), parseQuery('tap huan'));
     assert.deepEqual(highlighted(s), ['tập', 'huấn']);
