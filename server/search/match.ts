@@ -130,14 +130,30 @@ export interface Snippet {
  */
 export function snippet(fullText: string, q: ParsedQuery, width = 160): Snippet {
   const text = fullText.normalize('NFC');
-  const tokens = tokenize(text);
   // Past the first exact occurrence, only what fits the window (below: it starts at most `width` / 3
   // before that occurrence and ends at most 20 after `width`) can be highlighted. When no clause's first
   // word occurs as typed (one native search of the text: a Han page searched by reading), the first
   // occurrence of any kind is that one.
   const lower = text.toLowerCase();
   const exactPossible = q.clauses.some((c) => c.tokens.length > 0 && lower.includes(c.tokens[0]!.exact));
-  const occ = occurrences(tokens, q, width + 21, exactPossible).sort((a, b) => Number(b.exact) - Number(a.exact) || a.from - b.from);
+  const reach = width + 21;
+  const find = (tokens: Token[]) => occurrences(tokens, q, reach, exactPossible).sort((a, b) => Number(b.exact) - Number(a.exact) || a.from - b.from);
+  // Most hits are near the top of a page: the lines up to three widths in are read first, and the whole
+  // page only when the window is not settled within them (its anchor may come later, or reach past them:
+  // the last token of the part may be a word the next line goes on with).
+  let tokens: Token[] | undefined;
+  let occ: Occurrence[] = [];
+  const cut = text.length > 4 * width ? text.indexOf('\n', 3 * width) : -1;
+  if (cut > 0) {
+    const part = tokenize(text.slice(0, cut));
+    const found = find(part);
+    const anchor = found[0];
+    if (anchor && (anchor.exact || !exactPossible) && part[anchor.from]!.start + reach < part.at(-1)!.start) [tokens, occ] = [part, found];
+  }
+  if (!tokens) {
+    tokens = tokenize(text);
+    occ = find(tokens);
+  }
   const first = occ[0];
   const hitStart = first ? tokens[first.from]!.start : 0;
   let from = Math.max(0, hitStart - Math.floor(width / 3));

@@ -352,9 +352,20 @@ describe('search text: snippet', () => {
 
   it('highlights every hit inside the window, as a search of the whole text finds them', () => {
     // A snippet stops looking past its window once it has an exact hit: nothing it shows may be missed.
-    const texts = [`${'ma x '.repeat(20)}mã ${'má mã y '.repeat(60)}`, '人之初性本善性相近習相遠'.repeat(30), `${'天地 '.repeat(5)}thiên địa ${'天地玄黃 '.repeat(40)}`];
+    // Lines too: a snippet reads a page's first lines alone when its window is settled within them.
+    const texts = [
+      `${'ma x '.repeat(20)}mã ${'má mã y '.repeat(60)}`,
+      '人之初性本善性相近習相遠'.repeat(30),
+      `${'天地 '.repeat(5)}thiên địa ${'天地玄黃 '.repeat(40)}`,
+      `${'Lời nói đầu ma.\n'.repeat(12)}thư viện mã\n${'má mã y digi-\ntisation\n'.repeat(30)}`,
+      `${'人之初性本善\n'.repeat(30)}天地玄黃\n${'性相近\n'.repeat(30)}`,
+      `${'x '.repeat(230)}digi-\ntisation mã ${'y '.repeat(100)}\n${'z\n'.repeat(100)}`,
+      // A folded hit in the first lines, the exact one far below; an exact one where the first lines end.
+      `ma\n${'x\n'.repeat(300)}mã má\n${'y\n'.repeat(50)}`,
+      `${'x\n'.repeat(89)}mã\nmã mã\n${'y\n'.repeat(100)}`,
+    ];
     for (const text of texts) {
-      for (const q of ['mã', 'ma', '性', 'thien dia', '"天地" huyền', 'nhan chi']) {
+      for (const q of ['mã', 'ma', '性', 'thien dia', '"天地" huyền', 'nhan chi', 'digitisation', 'huyen hoang']) {
         for (const width of [20, 60, 160]) {
           const s = snippet(text, parseQuery(q), width);
           const tokens = tokenize(text);
@@ -365,6 +376,9 @@ describe('search text: snippet', () => {
             .filter(([a, b]) => a >= 0 && b <= shown.length)
             .map(([a, b]) => shown.slice(a, b));
           assert.deepEqual(highlighted(s), all, `${q} at width ${width}`);
+          // Around the first exact hit, wherever it is.
+          const exact = occurrences(tokens, parseQuery(q)).find((o) => o.exact);
+          if (exact) assert.include(highlighted(s), text.slice(tokens[exact.from]!.start, tokens[exact.to - 1]!.end).replace(/\s/g, ' '), `${q} at width ${width}: the exact hit`);
         }
       }
     }
