@@ -3,6 +3,8 @@
  * configuration; `createApp(deps)` mounts middleware in this order:
  * request log → metrics → error mapping → routes.
  */
+import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
 import compress from 'koa-compress';
@@ -11,7 +13,7 @@ import pino, { type Logger } from 'pino';
 import { Archive } from './archive/service.js';
 import { ACCOUNT_MIGRATIONS } from './auth/accounts.js';
 import { PROVIDER_MIGRATIONS } from './auth/embedded/adapter.js';
-import { identityMiddleware } from './auth/identity.js';
+import { identityMiddleware, identityOf } from './auth/identity.js';
 import { auth1Services, auth2Probe } from './auth/iiif-auth.js';
 import { ANONYMOUS } from './auth/policy.js';
 import { authRoutes } from './auth/routes.js';
@@ -22,7 +24,7 @@ import { clientAddress } from './http/client-address.js';
 import { sameOriginWrites } from './http/same-origin.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 import { projectRoot, type Config } from './config.js';
-import { ServiceUnavailableError } from './errors.js';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from './errors.js';
 import { corsFor } from './http/caching.js';
 import { parseImageRequest } from './image/iiif-url.js';
 import { ItemPdfs } from './presentation/pdf.js';
@@ -44,10 +46,14 @@ import { searchRoutes } from './search/routes.js';
 import { webRoutes } from './web/routes.js';
 import { errorHandler } from './http/errors.js';
 import { Metrics } from './http/metrics.js';
+import { bodyRate } from './http/timeouts.js';
+import { allowedHosts } from './http/allowed-hosts.js';
+import { securityHeaders } from './http/security-headers.js';
 import { requestLog } from './http/request-log.js';
 import { DiskDerivativeCache } from './image/cache.js';
 import { imageRoutes } from './image/routes.js';
 import { ImageService, REDUCED_SUFFIX } from './image/service.js';
+import { RenderPool } from './image/render-pool.js';
 import { PyramidImageSource } from './image/source.js';
 import { LocalBlobStore, type BlobStore } from './storage/blob-store.js';
 import type { PyramidOptions } from './ingest/pyramid.js';
@@ -57,6 +63,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly store: BlobStore;
   readonly images: ImageService;
+  /** Where images are rendered: its saturation is /readyz's. */
+  readonly pool: RenderPool;
   readonly catalogue: Catalogue;
   /** The service layer every route reads through: asks the access policy. */
   readonly archive: Archive;
@@ -148,9 +156,14 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     }, 30_000).unref();
   }
   const source = new PyramidImageSource(store);
+  const workers = config.image.render.workers || Math.max(1, os.availableParallelism());
+  const pool = new RenderPool({ workers, queue: config.image.render.queue || 4 * workers, timeoutMs: config.image.render.timeoutSeconds * 1000 });
+  metrics.watchRenderPool(() => pool.stats());
   const images = new ImageService(source, cache, {
     limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },
     render: { quality: config.image.outputQuality, background: config.image.background },
+    pool,
+    maxRenderPixels: config.image.maxRenderPixels,
     authorize: (id, identity) => archive.imageAccess(identity, id),
     reducedMaxPx: config.access.reducedMaxPx,
     onOutcome: (outcome) => metrics.imageOutcomes.inc({ outcome }),
@@ -180,12 +193,34 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     options: { ...config.ingest, pyramid: pyramidOptions(config) },
   });
   const runner = new IngestRunner(ingest, jobs, logger);
-  return { config, logger, store, images, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
+  return { config, logger, store, images, pool, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
+      pool.close();
       source.files.closeAll();
       clearInterval(retry);
       void closeIndex();
       db.close();
     } };
+}
+
+/**
+ * The metrics on a listener of their own (`metrics.port`; a firewall or the orchestrator's network keeps
+ * it private): GET /metrics only, no sign-in.
+ */
+export async function startMetricsListener(deps: AppDeps): Promise<http.Server | null> {
+  const { port, host } = deps.config.metrics;
+  if (port === null) return null;
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('GET /metrics\n');
+      return;
+    }
+    deps.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': deps.metrics.registry.contentType, 'Cache-Control': 'no-store' }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.listen(port, host, resolve).once('error', reject));
+  return server;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -201,16 +236,44 @@ export function createApp(deps: AppDeps): Koa {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
-  router.get('/metrics', async (ctx) => {
-    ctx.state.route = 'metrics';
-    ctx.type = deps.metrics.registry.contentType;
-    ctx.body = await deps.metrics.registry.metrics();
+  // Readiness, apart from liveness: 503 while the render queue is full (a load balancer then sends
+  // readers elsewhere; /healthz stays 200, so an orchestrator does not restart a busy server).
+  router.get('/readyz', (ctx) => {
+    ctx.state.route = 'readyz';
+    ctx.set('Cache-Control', 'no-store');
+    const { running, queued, queueLimit, workers } = deps.pool.stats();
+    const busy = deps.pool.saturated();
+    if (busy) ctx.set('Retry-After', '5');
+    ctx.status = busy ? 503 : 200;
+    ctx.body = { status: busy ? 'busy' : 'ready', render: { workers, running, queued, queueLimit } };
   });
+  // Metrics say what the server is doing (queue lengths, error counts, memory): administrators only on
+  // the public listener, or nothing there when they have a listener of their own (metrics.port).
+  if (config.metrics.port === null) {
+    router.get('/metrics', async (ctx) => {
+      ctx.state.route = 'metrics';
+      const user = identityOf(ctx).user;
+      if (!user) throw new UnauthorizedError('the metrics are for administrators: send the staff key (Authorization: Bearer …) or sign in');
+      if (!user.roles.includes('admin')) throw new ForbiddenError('the metrics are for administrators');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = deps.metrics.registry.contentType;
+      ctx.body = await deps.metrics.registry.metrics();
+    });
+  }
 
   app.use(clientAddress(config.server.trustProxy));
+  app.use(bodyRate(config.server.timeouts));
   app.use(requestLog(deps.logger));
   app.use(deps.metrics.middleware());
+  app.use(
+    securityHeaders({
+      viewerFrameAncestors: config.security.viewerFrameAncestors,
+      imageOrigins: config.security.imageOrigins,
+      signInOrigin: config.auth.provider === 'oidc' && config.auth.issuer ? new URL(config.auth.issuer).origin : '',
+    }),
+  );
   app.use(errorHandler(deps.logger));
+  app.use(allowedHosts({ publicBaseUrl: config.server.publicBaseUrl, allowed: config.server.allowedHosts, bind: config.server.host }));
   const { auth, archive } = deps;
   const auths = authRoutes({
     auth,

@@ -25,6 +25,19 @@ export const ConfigSchema = z
        * machine). Only a request arriving from one of them may set the client address, scheme and host
        * with X-Forwarded-For/-Proto/-Host; from anyone else those headers are ignored. Empty: none.
        */
+      /**
+       * Host names answered when publicBaseUrl is empty (http/allowed-hosts.ts); empty: the bind
+       * address, this machine's addresses when bound to all, and localhost.
+       */
+      allowedHosts: z.array(z.string().min(1).regex(/^[a-zA-Z0-9.:-]+$/, 'must be a host name or an address, without port')),
+      /** How long a connection may hold the server (http/timeouts.ts). */
+      timeouts: z.object({
+        headersSeconds: z.number().positive().max(600),
+        keepAliveSeconds: z.number().positive().max(600),
+        idleSeconds: z.number().positive().max(3600),
+        bodyMinBytesPerSecond: z.number().int().min(1),
+        bodyGraceSeconds: z.number().int().min(1).max(600),
+      }),
       trustProxy: z.preprocess(
         (v) => (v === false ? [] : v),
         z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/, 'must be an address, a CIDR range or loopback')),
@@ -42,6 +55,14 @@ export const ConfigSchema = z
       /** Decompression-bomb guard: inputs whose header claims more pixels are refused before decoding. */
       maxInputPixels: positiveInt,
       maxFileBytes: positiveInt,
+      /** Pixels one render may decode plus produce (image/service.ts renderPixels). */
+      maxRenderPixels: positiveInt,
+      /** The render pool (image/render-pool.ts): processes (0: one per core), waiting renders at most (0: four per process), seconds a render may take. */
+      render: z.object({
+        workers: z.number().int().min(0).max(64),
+        queue: z.number().int().min(0).max(10_000),
+        timeoutSeconds: z.number().positive().max(3600),
+      }),
     }),
     cache: z.object({
       maxBytes: z.number().int().min(0),
@@ -86,6 +107,21 @@ export const ConfigSchema = z
        * sign-in: restricted items work there through IIIF Authorization. Any site may embed public items.
        */
       embedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://thuvien.example.org')),
+    }),
+    /**
+     * Prometheus metrics: `port` null — at /metrics of the site, administrators only (the staff key or
+     * an admin's sign-in); a port — on a listener of their own at host:port, open (keep it private).
+     */
+    metrics: z.object({
+      host: z.string().min(1),
+      port: z.number().int().min(0).max(65535).nullable(),
+    }),
+    /** Security headers of HTML pages (http/security-headers.ts). */
+    security: z.object({
+      /** Sites that may frame the embeddable reader (/viewer): origins, or ["*"] for any. */
+      viewerFrameAncestors: z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s;,']+$/, 'must be an origin like https://thuvien.example.org, or *')])),
+      /** Partners' origins whose image services and manifests the reading room loads (harvested items). */
+      imageOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s;,']+$/, 'must be an origin like https://iiif.example.org')),
     }),
     auth: z.object({
       /**

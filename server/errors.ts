@@ -85,10 +85,23 @@ export class ConflictError extends AppError {
 }
 
 /** A bad configuration value: stops start-up with a message naming the key. Never reaches HTTP. */
-/** 503: a service we depend on (the Elasticsearch cluster) cannot answer now; the request was fine. */
+/**
+ * 503: we cannot answer now — a service we depend on (the Elasticsearch cluster) is down, or the image
+ * renderers are all busy and their queue is full (`overloaded`); the request was fine: retry after `retryAfter` s.
+ */
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, readonly retryAfter = 30) {
-    super(503, 'service_unavailable', message);
+  constructor(message: string, readonly retryAfter = 30, code = 'service_unavailable') {
+    super(503, code, message);
+  }
+}
+
+/**
+ * The client closed the connection before its answer was ready; the work for it was dropped or stopped.
+ * Nothing is sent (nginx's 499 in the request log); not an error of ours.
+ */
+export class ClientGoneError extends AppError {
+  constructor() {
+    super(499, 'client_gone', 'the client closed the connection before the answer was ready');
   }
 }
 

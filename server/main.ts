@@ -4,10 +4,11 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildDeps, createApp, pyramidOptions } from './app.js';
+import { buildDeps, createApp, pyramidOptions, startMetricsListener } from './app.js';
 import type { Config } from './config.js';
 import { prepareDemo } from './demo.js';
 import { TesseractOcr } from './ingest/ocr.js';
+import { createHttpServer } from './http/timeouts.js';
 
 export async function startServer(config: Config): Promise<{ server: Server; url: string }> {
   // Signals are handled from the start, not only once listening: an orchestrator may stop us while the
@@ -38,7 +39,7 @@ export async function startServer(config: Config): Promise<{ server: Server; url
   // Jobs a crash or a kill left unfinished go on.
   d.runner.kick();
   const app = createApp(d);
-  const listening = app.listen(config.server.port, config.server.host);
+  const listening = createHttpServer(app, config.server.timeouts).listen(config.server.port, config.server.host);
   server = listening;
   await new Promise<void>((resolve, reject) => {
     listening.once('listening', resolve);
@@ -49,6 +50,8 @@ export async function startServer(config: Config): Promise<{ server: Server; url
   // Sign-in needs the site's own address: the public one when set, else where we listen.
   const local = `http://${config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host}:${port}`;
   await d.auth.start(config.server.publicBaseUrl || local, local);
+  const metrics = await startMetricsListener(d);
+  if (metrics) d.logger.info({ metrics: `http://${config.metrics.host}:${(metrics.address() as AddressInfo).port}/metrics` }, 'metrics listening');
   d.logger.info({ url }, 'listening');
   return { server: listening, url };
 }

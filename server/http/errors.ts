@@ -63,9 +63,13 @@ export function errorHandler(logger: Logger): Koa.Middleware {
           401: ['Cần đăng nhập', 'Sign-in needed'],
           403: ['Không được phép', 'Not allowed'],
           404: ['Không tìm thấy', 'Not found'],
+          413: ['Quá lớn', 'Too large'],
           429: ['Quá nhiều lần thử', 'Too many attempts'],
+          500: ['Lỗi máy chủ', 'Server error'],
+          503: ['Máy chủ đang bận', 'Server busy'],
+          507: ['Máy chủ hết chỗ lưu trữ', 'Server out of storage'],
         };
-        const [tvi, ten] = titles[status] ?? ['Yêu cầu không hợp lệ', 'Bad request'];
+        const [tvi, ten] = titles[status] ?? (status >= 500 ? ['Lỗi máy chủ', 'Server error'] : ['Yêu cầu không hợp lệ', 'Bad request']);
         const login = status === 401 ? `<p><a href="/auth/login?returnTo=${encodeURIComponent(ctx.originalUrl)}">${vi ? 'Đăng nhập' : 'Sign in'}</a></p>` : '';
         ctx.body = `<!doctype html><html lang="${vi ? 'vi' : 'en'}"><meta charset="utf-8"><title>${status} · Văn Khố</title><h1>${vi ? tvi : ten}</h1><p>${escapeHtml(message)}</p>${login}<p><a href="/">Văn Khố</a></p></html>`;
       } else if (ctx.state.errorFormat === 'text') {

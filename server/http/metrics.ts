@@ -4,7 +4,8 @@
  * label set bounded whatever URLs clients send.
  */
 import type Koa from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RenderPoolStats } from '../image/render-pool.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -28,6 +29,26 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+
+  /**
+   * The render pool, read when scraped: renders running and waiting (and the limits), and counts of
+   * renders done, refused (queue full: 503), cancelled (client left), timed out and crashed.
+   */
+  watchRenderPool(stats: () => RenderPoolStats): void {
+    const gauge = (name: string, help: string, pick: (s: RenderPoolStats) => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(pick(stats())); } });
+    gauge('vankho_render_workers', 'Render processes at most', (s) => s.workers);
+    gauge('vankho_render_running', 'Renders running now', (s) => s.running);
+    gauge('vankho_render_queued', 'Renders waiting for a process now', (s) => s.queued);
+    gauge('vankho_render_queue_limit', 'Renders that may wait at most; more are refused with 503', (s) => s.queueLimit);
+    const counter = (name: string, help: string, pick: (s: RenderPoolStats) => number) =>
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(pick(stats())); } });
+    counter('vankho_render_completed_total', 'Renders finished', (s) => s.completed);
+    counter('vankho_render_rejected_total', 'Renders refused because the queue was full (503 overloaded)', (s) => s.rejected);
+    counter('vankho_render_cancelled_total', 'Renders dropped or stopped because the client left', (s) => s.cancelled);
+    counter('vankho_render_timed_out_total', 'Renders stopped for taking longer than image.render.timeoutSeconds', (s) => s.timedOut);
+    counter('vankho_render_crashed_total', 'Render processes that died under a render', (s) => s.crashed);
+  }
 
   constructor(withProcessMetrics = true) {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vankho_' });

@@ -9,18 +9,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ClientGoneError } from '../errors.js';
 
 export type CacheOutcome = 'hit' | 'miss' | 'coalesced';
 
 export interface DerivativeCache {
-  /** Returns the cached bytes for `key`, or renders, stores and returns them. Render errors propagate. */
-  getOrRender(key: string, render: () => Promise<Buffer>): Promise<{ data: Buffer; outcome: CacheOutcome }>;
+  /**
+   * Returns the cached bytes for `key`, or renders, stores and returns them. Render errors propagate.
+   * A caller whose `signal` fires stops waiting at once (ClientGoneError); the render itself is told to
+   * stop (its signal) only when every caller waiting for it has gone.
+   */
+  getOrRender(key: string, render: (signal: AbortSignal) => Promise<Buffer>, signal?: AbortSignal): Promise<{ data: Buffer; outcome: CacheOutcome }>;
 }
 
 export class DiskDerivativeCache implements DerivativeCache {
   /** hash → size; Map order is recency order (oldest first). */
   private readonly entries = new Map<string, number>();
-  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  private readonly inFlight = new Map<string, InFlight>();
   private total = 0;
 
   constructor(
@@ -90,10 +95,11 @@ export class DiskDerivativeCache implements DerivativeCache {
     await this.evict();
   }
 
-  async getOrRender(key: string, render: () => Promise<Buffer>): Promise<{ data: Buffer; outcome: CacheOutcome }> {
+  async getOrRender(key: string, render: (signal: AbortSignal) => Promise<Buffer>, signal?: AbortSignal): Promise<{ data: Buffer; outcome: CacheOutcome }> {
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 40);
     const pending = this.inFlight.get(hash);
-    if (pending) return { data: await pending, outcome: 'coalesced' };
+    // One being stopped (all its callers left) is not joined: this caller starts its own.
+    if (pending && !pending.stop.signal.aborted) return { data: await this.wait(pending, signal), outcome: 'coalesced' };
     if (this.entries.has(hash)) {
       const data = await readFile(this.file(hash)).catch(() => null);
       if (data) {
@@ -103,19 +109,54 @@ export class DiskDerivativeCache implements DerivativeCache {
       this.total -= this.entries.get(hash) ?? 0;
       this.entries.delete(hash);
     }
-    const work = (async () => {
-      const data = await render();
-      if (this.maxBytes > 0) {
-        // A failed cache write must not fail the request: the image is already rendered.
-        await this.store(hash, data).catch(() => undefined);
-      }
-      return data;
-    })();
-    this.inFlight.set(hash, work);
+    const stop = new AbortController();
+    const flight: InFlight = {
+      waiters: 0,
+      stop,
+      work: (async () => {
+        const data = await render(stop.signal);
+        if (this.maxBytes > 0) {
+          // A failed cache write must not fail the request: the image is already rendered.
+          await this.store(hash, data).catch(() => undefined);
+        }
+        return data;
+      })(),
+    };
+    flight.work.catch(() => undefined); // every waiter may have gone: no one else awaits it
+    this.inFlight.set(hash, flight);
     try {
-      return { data: await work, outcome: 'miss' };
+      return { data: await this.wait(flight, signal), outcome: 'miss' };
     } finally {
-      this.inFlight.delete(hash);
+      // The first caller leaving early must not take the render from those still waiting.
+      void flight.work.finally(() => this.inFlight.get(hash) === flight && this.inFlight.delete(hash)).catch(() => undefined);
     }
   }
+
+  /** One more caller waiting for a render; when the last one's signal fires, the render is stopped. */
+  private wait(flight: InFlight, signal: AbortSignal | undefined): Promise<Buffer> {
+    if (!signal) {
+      flight.waiters = Infinity; // someone who never leaves: the render always finishes
+      return flight.work;
+    }
+    if (signal.aborted) return Promise.reject(new ClientGoneError());
+    flight.waiters++;
+    return new Promise<Buffer>((resolve, reject) => {
+      const leave = () => {
+        if (--flight.waiters === 0) flight.stop.abort();
+        reject(new ClientGoneError());
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      flight.work.then(
+        (data) => (signal.removeEventListener('abort', leave), resolve(data)),
+        (err: unknown) => (signal.removeEventListener('abort', leave), reject(err)),
+      );
+    });
+  }
+}
+
+interface InFlight {
+  readonly work: Promise<Buffer>;
+  readonly stop: AbortController;
+  /** Callers waiting for it (Infinity: one that cannot leave). */
+  waiters: number;
 }

@@ -80,11 +80,15 @@ function encode(img: Sharp, format: Format, quality: number): Sharp {
 async function sized(image: StoredImage, plan: ImagePlan, files: OpenFiles): Promise<Sharp> {
   const stored = plan.size !== null ? image.sizes[plan.size] : undefined;
   if (stored && image.extrasPath) {
-    const img = sharp(await readExtra(image, stored, files));
+    // Never more pixels than the record says the stored JPEG has: a damaged or swapped file is refused, not decoded.
+    const img = sharp(await readExtra(image, stored, files), { limitInputPixels: stored.width * stored.height });
     return stored.width === plan.width && stored.height === plan.height ? img : img.resize(plan.width, plan.height, { fit: 'fill' });
   }
   const lr = plan.levelRegion;
-  const img = sharp(image.path, { page: plan.level, sequentialRead: false, limitInputPixels: false })
+  // The level's own size is the limit (its record, checked when it was stored): a level larger than
+  // sharp's default (268 MP) is read, a file that claims more than its record is refused.
+  const level = image.info.levels[plan.level]!;
+  const img = sharp(image.path, { page: plan.level, sequentialRead: false, limitInputPixels: level.width * level.height })
     .extract({ left: lr.x, top: lr.y, width: lr.w, height: lr.h });
   return lr.w !== plan.width || lr.h !== plan.height ? img.resize(plan.width, plan.height, { fit: 'fill' }) : img;
 }
@@ -96,7 +100,7 @@ export async function render(image: StoredImage, plan: ImagePlan, opts: RenderOp
     // sharp applies rotation before resizing within one pipeline; the spec wants it after, so the
     // sized region is handed to a second pipeline.
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels }, limitInputPixels: info.width * info.height });
     if (plan.mirror) img = img.flop();
     if (plan.rotation !== 0) {
       // Image API 3.0 §4.3: the area outside the rotated image is transparent where the format allows.

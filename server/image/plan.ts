@@ -200,9 +200,49 @@ function chooseSize(src: SourceInfo, w: number, h: number): number | null {
   return i === -1 ? null : i;
 }
 
+/**
+ * The output's size after rotation: the bounding box of the w×h image turned by `degrees` (rounded up,
+ * as libvips makes it at most).
+ */
+export function rotatedBox(w: number, h: number, degrees: number): [number, number] {
+  const r = (degrees % 360) * (Math.PI / 180);
+  if (degrees % 180 === 0) return [w, h];
+  if (degrees % 90 === 0) return [h, w];
+  const c = Math.abs(Math.cos(r));
+  const s = Math.abs(Math.sin(r));
+  return [Math.ceil(w * c + h * s), Math.ceil(w * s + h * c)];
+}
+
+const withinLimits = ([w, h]: [number, number], limits: Limits) => w <= limits.maxWidth && h <= limits.maxHeight && w * h <= limits.maxArea;
+
+/**
+ * The size step's output, kept within the limits after rotation too: the limits (info.json's maxWidth,
+ * maxHeight, maxArea) hold for the image sent, whatever its rotation. `max` is then the largest size whose
+ * rotated bounding box fits them (45° on a 12 800 × 9 600 image at 50 MP: 5 713 × 4 285, a 7 070 × 7 070 box;
+ * unrotated it was 8 164 × 6 123, a 10 102 × 10 102 box); any other size whose box does not fit is refused.
+ */
+function sizeAfterRotation(req: ImageRequest, size: [number, number, boolean], limits: Limits): [number, number, boolean] {
+  const [w, h, isMax] = size;
+  if (req.rotation === 0 || withinLimits(rotatedBox(w, h, req.rotation), limits)) return size;
+  if (req.size.kind !== 'max') {
+    const [bw, bh] = rotatedBox(w, h, req.rotation);
+    bad('size_over_limit', `size ${w}×${h} rotated by ${req.rotation}° is ${bw}×${bh}, over this server's limits (maxWidth ${limits.maxWidth}, maxHeight ${limits.maxHeight}, maxArea ${limits.maxArea})`);
+  }
+  // The box scales with the image: shrink by the factor that fits, then step down for rounding.
+  const [bw, bh] = rotatedBox(w, h, req.rotation);
+  const f = Math.min(limits.maxWidth / bw, limits.maxHeight / bh, Math.sqrt(limits.maxArea / (bw * bh)));
+  let sw = Math.max(1, Math.floor(w * f));
+  let sh = Math.max(1, Math.floor(h * f));
+  while ((sw > 1 || sh > 1) && !withinLimits(rotatedBox(sw, sh, req.rotation), limits)) {
+    sw = Math.max(1, sw - Math.ceil(sw / 1000));
+    sh = Math.max(1, Math.round((sw * h) / w));
+  }
+  return [sw, sh, isMax];
+}
+
 export function plan(req: ImageRequest, src: SourceInfo, limits: Limits): ImagePlan {
   const region = resolveRegion(req, src);
-  const [width, height, isMaxSize] = resolveSize(req, region.w, region.h, limits);
+  const [width, height, isMaxSize] = sizeAfterRotation(req, resolveSize(req, region.w, region.h, limits), limits);
   const level = chooseLevel(src, region, width, height);
   const levelRegion = levelRect(src, level, region);
   const plain = req.rotation === 0 && !req.mirror && req.format === 'jpg' && (req.quality === 'default' || req.quality === 'color');

@@ -142,7 +142,17 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
       return;
     }
     ctx.type = prepared.contentType;
-    const { data, served } = await service.produceServed(prepared);
+    // The client leaving (the connection closes before the answer is sent) stops its render.
+    const gone = new AbortController();
+    const onClose = () => ctx.res.writableFinished || gone.abort();
+    ctx.res.once('close', onClose);
+    let produced;
+    try {
+      produced = await service.produceServed(prepared, gone.signal);
+    } finally {
+      ctx.res.off('close', onClose);
+    }
+    const { data, served } = produced;
     if (served !== prepared) {
       // A rebuild switched the image meanwhile: the validators and links are the new version's.
       setValidators(ctx, served.etag, served.modified, caching(isPublic));

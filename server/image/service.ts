@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { Decision, Identity } from '../auth/policy.js';
 import { denial } from '../auth/denial.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { CacheOutcome, DerivativeCache } from './cache.js';
 import type { ApiVersion, ImageRequest } from './iiif-url.js';
 import { infoJson2, infoJson3 } from './info.js';
-import { CONTENT_TYPES, copyStored, render, storedCopy, type RenderOptions, type StoredCopy } from './pipeline.js';
-import { canonical, plan, planKey, type ImagePlan, type Limits, type SourceInfo } from './plan.js';
+import { CONTENT_TYPES, copyStored, storedCopy, type RenderOptions, type StoredCopy } from './pipeline.js';
+import type { RenderPool } from './render-pool.js';
+import { canonical, plan, planKey, rotatedBox, type ImagePlan, type Limits, type SourceInfo } from './plan.js';
 import type { OpenFiles } from './open-files.js';
 import type { ImageSource, StoredImage } from './source.js';
 
@@ -43,6 +44,13 @@ export interface ImageServiceOptions {
   /** Long side of the reduced variant. */
   readonly reducedMaxPx?: number;
   readonly render: RenderOptions;
+  /** Where renders run (bounded, stoppable); copies and cache hits never go there. */
+  readonly pool: RenderPool;
+  /**
+   * Pixels one render may decode and produce at most (the level region read, plus the output after
+   * rotation): what a render's memory is made of. Over it: 400 `over_pixel_budget`.
+   */
+  readonly maxRenderPixels: number;
   /** Told how each image was produced (metrics). */
   readonly onOutcome?: (outcome: Outcome) => void;
 }
@@ -138,6 +146,13 @@ export class ImageService {
       p = plan(req, image.info, this.options.limits);
       canonicalPath = canonical(p, req.version);
     }
+    const pixels = renderPixels(p);
+    if (storedCopy(image, p) === null && pixels > this.options.maxRenderPixels) {
+      throw new BadRequestError(
+        'over_pixel_budget',
+        `this request would make the server decode and produce ${pixels.toLocaleString('en')} pixels, over its budget of ${this.options.maxRenderPixels.toLocaleString('en')} a request: ask for a smaller region or size`,
+      );
+    }
     const etag = `"${createHash('sha1').update(`${planKey(p)}|${image.version}|${this.options.render.quality}`).digest('hex').slice(0, 20)}"`;
     return {
       request: req,
@@ -156,23 +171,27 @@ export class ImageService {
    * remove the version this request looked up between `prepare` and here: then it is looked up again
    * and produced from the new version, once.
    */
-  async produce(prepared: PreparedImage): Promise<Buffer> {
-    return (await this.produceServed(prepared)).data;
+  async produce(prepared: PreparedImage, signal?: AbortSignal): Promise<Buffer> {
+    return (await this.produceServed(prepared, signal)).data;
   }
 
-  /** As `produce`, also saying which version was served (another than `prepared`'s after a rebuild). */
-  async produceServed(prepared: PreparedImage): Promise<{ data: Buffer; served: PreparedImage }> {
+  /**
+   * As `produce`, also saying which version was served (another than `prepared`'s after a rebuild).
+   * `signal`: the client left; its render is dropped or stopped (ClientGoneError).
+   * @throws ServiceUnavailableError when the render pool is full or the render ran out of time.
+   */
+  async produceServed(prepared: PreparedImage, signal?: AbortSignal): Promise<{ data: Buffer; served: PreparedImage }> {
     try {
-      return { data: await this.produceFrom(prepared), served: prepared };
+      return { data: await this.produceFrom(prepared, signal), served: prepared };
     } catch (err) {
       if (!isMissingFile(err)) throw err;
       this.source.forget(prepared.image.id);
       const served = await this.planFor(prepared.request, prepared.variant);
-      return { data: await this.produceFrom(served), served };
+      return { data: await this.produceFrom(served, signal), served };
     }
   }
 
-  private async produceFrom(prepared: PreparedImage): Promise<Buffer> {
+  private async produceFrom(prepared: PreparedImage, signal?: AbortSignal): Promise<Buffer> {
     const { image, plan: p } = prepared;
     const copy = storedCopy(image, p);
     if (copy) {
@@ -180,10 +199,16 @@ export class ImageService {
       return copyStored(image, p, copy, this.files);
     }
     const key = `${planKey(p)}|${image.version}|q${this.options.render.quality}`;
-    const { data, outcome } = await this.cache.getOrRender(key, () => render(image, p, this.options.render, this.files));
+    const { data, outcome } = await this.cache.getOrRender(key, (stop) => this.options.pool.run(image, p, this.options.render, stop), signal);
     this.options.onOutcome?.(outcome);
     return data;
   }
+}
+
+/** Pixels a render decodes (the level region read) and produces (the output, after rotation). */
+export function renderPixels(p: ImagePlan): number {
+  const [w, h] = rotatedBox(p.width, p.height, p.rotation);
+  return p.levelRegion.w * p.levelRegion.h + w * h;
 }
 
 /** The reduced variant: the pyramid from the first level whose long side is within `maxPx`. */

@@ -163,6 +163,8 @@ export function webRoutes(deps: WebDeps): Router {
     const id = parseOrThrow(Id, ctx.params.id, 'item identifier');
     const q = parseOrThrow(PanelParams, ctx.query, 'query');
     const out = await readingPanelPage(deps.archive, identityOf(ctx), id, langOf(ctx), { canvases: q.canvas, ...(q.char ? { char: q.char } : {}), ...(q.at ? { at: q.at } : {}) });
+    // Framed by the reader, which partners may frame in turn: the same ancestors as the reader.
+    ctx.state.embeddable = true;
     html(ctx, 'web_reading_panel', out.page);
     ctx.status = out.status;
   });
@@ -221,6 +223,8 @@ export function webRoutes(deps: WebDeps): Router {
     };
     const readings = await readingsFor(deps.archive, identityOf(ctx), deps.baseUrl(ctx), q.manifest);
     if (readings) config.readings = readings;
+    // The embeddable reader: partners' pages may frame it (security.viewerFrameAncestors).
+    ctx.state.embeddable = true;
     html(ctx, 'web_viewer', readerPage(config, '/viewer/assets'));
   });
   router.get('/viewer/assets/:file', async (ctx) => {

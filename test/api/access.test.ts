@@ -55,7 +55,8 @@ const imageId = (l: Level) => `anh-${l}`;
 /** Every route the server registers, and the policy row that covers it (what the matrix asks of it). */
 const POLICY_ROWS: Record<string, string> = {
   'GET /healthz': 'open: liveness, no data',
-  'GET /metrics': 'open: counters, no data (network-restricted in deploy docs)',
+  'GET /readyz': 'open: readiness (render queue), no data',
+  'GET /metrics': 'administrators (staff key or admin sign-in), or a listener of its own (tested: hardening-http)',
   'GET /iiif/{2,3}/*': 'content: image (matrix: info, tile, full, thumbnail)',
   'ALL /oidc/*': 'identity provider: its own protocol checks',
   'GET /auth/login': 'sign-in (tested: sign-in flow)',

@@ -12,7 +12,7 @@ import { imageKeys, readImageRecord, type ExtraJpeg, type ImageRecord } from '..
 import { pyramidLevels, readTiffDirectories, readTiffFile } from '../../server/storage/tiff.js';
 import { addLegacyImage } from '../helpers/legacy.js';
 import { body } from '../helpers/pixels.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { STAFF, startTestServer, type TestServer } from '../helpers/server.js';
 import { data } from '../helpers/shared.js';
 
 let srv: TestServer;
@@ -34,7 +34,7 @@ async function extra(at: ExtraJpeg): Promise<Buffer> {
 }
 
 async function outcome(name: string): Promise<number> {
-  const m = new RegExp(`vankho_image_responses_total\\{outcome="${name}"\\} (\\d+)`).exec(await (await srv.get('/metrics')).text());
+  const m = new RegExp(`vankho_image_responses_total\\{outcome="${name}"\\} (\\d+)`).exec(await (await srv.get('/metrics', { headers: STAFF })).text());
   return Number(m?.[1] ?? 0);
 }
 

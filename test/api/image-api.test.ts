@@ -7,7 +7,7 @@ import { assert } from 'chai';
 import { after, before, describe, it } from 'mocha';
 import sharp from 'sharp';
 import { body, colourDistance, pixels, type Pixels } from '../helpers/pixels.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { STAFF, startTestServer, type TestServer } from '../helpers/server.js';
 import { data, VALIDATOR_ID, validatorImage } from '../helpers/shared.js';
 
 let srv: TestServer;
@@ -249,7 +249,7 @@ describe('IIIF Image API', () => {
       let total = 0;
       for (let i = 0; i < decoded.length; i++) total += Math.abs(decoded[i]! - scan[i]!);
       assert.ok(total / decoded.length < 6, `mean abs error ${total / decoded.length}`);
-      const metrics = await (await srv.get('/metrics')).text();
+      const metrics = await (await srv.get('/metrics', { headers: STAFF })).text();
       assert.match(metrics, /vankho_image_responses_total\{outcome="tile_copy"\} [1-9]/);
     });
 
@@ -297,7 +297,7 @@ describe('IIIF Image API', () => {
       const a = await body(await srv.get(path));
       const b = await body(await srv.get(path));
       assert.ok(a.equals(b));
-      assert.match(await (await srv.get('/metrics')).text(), /vankho_image_responses_total\{outcome="hit"\} [1-9]/);
+      assert.match(await (await srv.get('/metrics', { headers: STAFF })).text(), /vankho_image_responses_total\{outcome="hit"\} [1-9]/);
     });
   });
 });

@@ -99,7 +99,7 @@ describe('operations endpoints', () => {
       await (await srv.get(`/iiif/3/${VALIDATOR_ID}/full/50,/0/default.png`)).arrayBuffer();
       await (await srv.get(`/iiif/3/${VALIDATOR_ID}/full/50,/0/nope.png`)).arrayBuffer();
       await (await srv.get(`/no/such/page/${Math.random()}`)).arrayBuffer();
-      const res = await srv.get('/metrics');
+      const res = await srv.get('/metrics', { headers: STAFF });
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
       const text = await res.text();
       assert.match(text, /vankho_http_requests_total\{route="iiif3_info",method="GET",status="200"\} 1/);

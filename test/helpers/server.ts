@@ -10,6 +10,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { buildDeps, createApp, pyramidOptions, type AppDeps } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
+import { createHttpServer } from '../../server/http/timeouts.js';
 import { addImage } from '../../server/ingest/pyramid.js';
 import { SESSION_COOKIE } from '../../server/auth/identity.js';
 import { ocrKeys, pyramidKey, readImageRecord, type ImageRecord, type OcrPage } from '../../server/storage/layout.js';
@@ -61,7 +62,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   const deps = await buildDeps(config, pino({ level: 'silent' }));
   // On 127.0.0.1 unless `server.host` is overridden (a veth address, for clients in a namespace).
   const host = config.server.host;
-  const server: Server = createApp(deps).listen(0, host);
+  const server: Server = createHttpServer(createApp(deps), config.server.timeouts).listen(0, host);
   let untrack = () => {};
   const close = async () => {
     untrack();

@@ -2,7 +2,7 @@ import { assert } from 'chai';
 import { describe, it } from 'mocha';
 import { BadRequestError } from '../../server/errors.js';
 import { parseImageRequest, type ApiVersion } from '../../server/image/iiif-url.js';
-import { canonical, plan, planKey, type SourceInfo } from '../../server/image/plan.js';
+import { canonical, plan, planKey, rotatedBox, type SourceInfo } from '../../server/image/plan.js';
 import { throws } from '../helpers/assert.js';
 
 /** A 1001×777 image with a 256-tile pyramid, as libvips builds it (levels rounded down). */
@@ -69,6 +69,29 @@ describe('image request planning', () => {
     const max = plan(parseImageRequest('i', { region: 'full', size: 'max', rotation: '0', qualityFormat: 'default.jpg' }, 3), big, LIMITS);
     assert.deepEqual([max.width, max.height], [4000, 1000]);
     assert.strictEqual(max.isMaxSize, true);
+  });
+
+  it('keeps the rotated image within the limits: max shrinks to fit, other sizes over them are refused', () => {
+    // The case: 12 800 × 9 600 at the default limits, full/max/45 was 10 102 × 10 102 = 102 MP.
+    const scan: SourceInfo = { ...SRC, width: 12_800, height: 9_600, levels: [{ width: 12_800, height: 9_600 }] };
+    const limits = { maxWidth: 10_000, maxHeight: 10_000, maxArea: 50_000_000 };
+    const at = (rotation: string, size = 'max') => plan(parseImageRequest('i', { region: 'full', size, rotation, qualityFormat: 'default.jpg' }, 3), scan, limits);
+    for (const rotation of ['45', '30.5', '!133', '359.99', '90', '0']) {
+      const q = at(rotation);
+      const [bw, bh] = rotatedBox(q.width, q.height, q.rotation);
+      assert.isAtMost(bw, limits.maxWidth, rotation);
+      assert.isAtMost(bh, limits.maxHeight, rotation);
+      assert.isAtMost(bw * bh, limits.maxArea, rotation);
+      // As large as fits: the box takes (almost) all of maxArea, the limit that binds here.
+      assert.isAbove(bw * bh, limits.maxArea * 0.995, rotation);
+      assert.closeTo(q.width / q.height, 12_800 / 9_600, 0.01, rotation);
+    }
+    assert.deepEqual([at('0').width, at('0').height], [8164, 6123], 'unrotated max as before');
+    assert.deepEqual([at('90').width, at('90').height], [8164, 6123], 'a quarter turn: the same box, turned');
+    throws(() => at('45', '8000,'), (e: unknown) => e instanceof BadRequestError && /rotated by 45° is \d+×\d+, over this server's limits/.test(e.publicMessage));
+    assert.strictEqual(at('45', '4000,').width, 4000, 'a size whose box fits is served');
+    assert.deepEqual(rotatedBox(100, 50, 90), [50, 100]);
+    assert.deepEqual(rotatedBox(100, 100, 45), [142, 142]);
   });
 
   it('reads from the coarsest pyramid level that holds the output resolution', () => {
