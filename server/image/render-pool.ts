@@ -54,6 +54,8 @@ interface Job {
   worker?: Worker;
   timer?: NodeJS.Timeout;
   started?: number;
+  /** The process said it began the render. */
+  acknowledged?: boolean;
 }
 
 interface Worker {
@@ -173,6 +175,10 @@ export class RenderPool {
       if ('ready' in reply) return ready();
       const job = worker.job;
       if (!job || job.id !== reply.id) return;
+      if ('started' in reply) {
+        job.acknowledged = true;
+        return;
+      }
       worker.job = null;
       if ('data' in reply) {
         this.counts.completed++;
@@ -187,7 +193,14 @@ export class RenderPool {
     child.on('exit', (code, sig) => {
       failed(new Error('render process exited'));
       if (!this.workers.delete(worker)) return; // killed by us: already settled
-      if (worker.job) {
+      if (worker.job && !worker.job.acknowledged) {
+        // It died before the render began (killed while idle, the job sent meanwhile): another process takes it.
+        const job = worker.job;
+        worker.job = null;
+        clearTimeout(job.timer);
+        job.worker = undefined;
+        this.waiting.unshift(job);
+      } else if (worker.job) {
         this.counts.crashed++;
         this.settle(worker.job, new Error(`the render process stopped (${sig ?? `exit ${code}`}) while rendering ${worker.job.message.image.id}`));
         worker.job = null;

@@ -16,12 +16,18 @@ export interface RenderMessage {
   readonly opts: RenderOptions;
 }
 
-export type RenderReply = { readonly ready: true } | { readonly id: number; readonly data: Uint8Array } | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+export type RenderReply =
+  | { readonly ready: true }
+  /** The render has begun: a process that dies before saying so never had it (the pool gives it to another). */
+  | { readonly id: number; readonly started: true }
+  | { readonly id: number; readonly data: Uint8Array }
+  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
 
 const files = new OpenFiles(64);
 const send = (reply: RenderReply) => process.send?.(reply);
 
 process.on('message', (m: RenderMessage) => {
+  send({ id: m.id, started: true });
   render(m.image, m.plan, m.opts, files).then(
     (data) => send({ id: m.id, data }),
     (err: unknown) => send({ id: m.id, error: { message: err instanceof Error ? err.message : String(err), code: (err as NodeJS.ErrnoException)?.code } }),

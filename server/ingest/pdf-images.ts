@@ -9,6 +9,17 @@ import { PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { InvalidInputError } from '../errors.js';
 
 export async function extractPageJpegs(file: string, maxPages = 2000): Promise<(Buffer | null)[]> {
+  return (await extractPdfPages(file, maxPages)).map((p) => p.jpeg);
+}
+
+/** A PDF page: its embedded scan (or null), and the size of its visible box (CropBox) in points. */
+export interface PdfPage {
+  readonly jpeg: Buffer | null;
+  readonly widthPt: number;
+  readonly heightPt: number;
+}
+
+export async function extractPdfPages(file: string, maxPages = 2000): Promise<PdfPage[]> {
   const name = path.basename(file);
   let doc: PDFDocument;
   try {
@@ -24,6 +35,12 @@ export async function extractPageJpegs(file: string, maxPages = 2000): Promise<(
       .map(([, ref]) => doc.context.lookup(ref))
       .filter((o): o is PDFRawStream => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image'));
     const filter = images[0]?.dict.get(PDFName.of('Filter'));
-    return images.length === 1 && filter === PDFName.of('DCTDecode') ? Buffer.from(images[0]!.contents) : null;
+    // What poppler rasterises: the CropBox (the MediaBox when there is none).
+    const box = page.getCropBox();
+    return {
+      jpeg: images.length === 1 && filter === PDFName.of('DCTDecode') ? Buffer.from(images[0]!.contents) : null,
+      widthPt: Math.abs(box.width),
+      heightPt: Math.abs(box.height),
+    };
   });
 }

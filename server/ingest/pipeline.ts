@@ -27,7 +27,7 @@ import type { JobStore, PageStage } from './jobs.js';
 import type { MalwareScanner } from './malware.js';
 import type { ItemMetadata } from './metadata.js';
 import { ocrSettings, type Ocr, type OcrSettings } from './ocr.js';
-import { extractPageJpegs } from './pdf-images.js';
+import { extractPdfPages, type PdfPage } from './pdf-images.js';
 import { addImage, idFromFileName, type PyramidOptions } from './pyramid.js';
 import { recognisePage } from './recognise.js';
 import { parsePageSource, planSources } from './sources.js';
@@ -153,7 +153,7 @@ export class IngestPipeline {
     if (sharedMaster && !(await store.stat(sharedMaster))) await store.putFile(sharedMaster, item.source);
 
     const settings = ocrSettings(record.description);
-    let pdfPages: Promise<(Buffer | null)[]> | undefined;
+    let pdfPages: Promise<PdfPage[]> | undefined;
     await pool(item.pages, this.deps.options.concurrency, async (page) => {
       if (page.stage === 'rejected' || page.stage === 'indexed') return;
       const imageId = `${item.itemId}-p${page.position}`;
@@ -161,7 +161,7 @@ export class IngestPipeline {
         const src = parsePageSource(page.source);
         let file = src.file;
         if (src.kind === 'pdf') {
-          pdfPages ??= extractPageJpegs(src.file, this.deps.options.maxPdfPages);
+          pdfPages ??= extractPdfPages(src.file, this.deps.options.maxPdfPages);
           file = await this.pdfPage(src.file, src.index, await pdfPages, work, item.position);
         } else if (!documentFile && this.deps.scanner) {
           await this.screen(jobId, item.position, file, [page.position]);
@@ -234,11 +234,26 @@ export class IngestPipeline {
     throw new InvalidInputError('infected', message);
   }
 
-  private async pdfPage(file: string, page: number, jpegs: (Buffer | null)[], work: string, item: number): Promise<string> {
+  private async pdfPage(file: string, page: number, pages: PdfPage[], work: string, item: number): Promise<string> {
     const out = path.join(work, `${item}-${page}`);
-    if (jpegs[page - 1]) {
-      await writeFile(`${out}.jpg`, jpegs[page - 1]!);
+    const p = pages[page - 1];
+    if (p?.jpeg) {
+      await writeFile(`${out}.jpg`, p.jpeg);
       return `${out}.jpg`;
+    }
+    // A page box of a few bytes can ask for an image of any size: what it would make at the configured
+    // resolution is checked against the bomb limit before poppler makes it.
+    if (p) {
+      const dpi = this.deps.options.pdfDpi;
+      const [w, h] = [Math.ceil((p.widthPt / 72) * dpi), Math.ceil((p.heightPt / 72) * dpi)];
+      const limit = this.deps.options.pyramid.maxInputPixels;
+      if (w * h > limit) {
+        const inches = (pt: number) => (pt / 72).toFixed(1);
+        throw new InvalidInputError(
+          'page_too_large',
+          `${path.basename(file)}, page ${page}: ${inches(p.widthPt)} × ${inches(p.heightPt)} in at ${dpi} dpi would be ${w}×${h} = ${w * h} pixels, over the limit of ${limit} (image.maxInputPixels)`,
+        );
+      }
     }
     // Not a single embedded scan: rasterise with poppler at the configured resolution.
     await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);

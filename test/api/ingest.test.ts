@@ -168,6 +168,19 @@ describe('ingest', () => {
       assert.match((await srv.deps.index.getPage('van-ban', 1))!.text, /Thu vien tinh Bac Kan/);
     });
 
+    it('refuses a PDF page whose box would rasterise past the pixel limit, before rasterising it', async () => {
+      // A few hundred bytes: one 200 × 200 in page (PDF's largest) with a line of text; at 150 dpi it
+      // would be 30 000 × 30 000 = 900 MP, over image.maxInputPixels (300 MP).
+      const doc = await PDFDocument.create();
+      const page = doc.addPage([14_400, 14_400]);
+      page.drawText('bom', { x: 60, y: 60, size: 28, font: await doc.embedFont(StandardFonts.Helvetica) });
+      const file = path.join(work, 'trang-khong-lo.pdf');
+      await writeFile(file, await doc.save());
+      const out = await ingest([file, '--collection', 'so-hoa']);
+      assert.match(out.stdout + out.stderr, /trang-khong-lo\.pdf, page 1: 200\.0 × 200\.0 in at 150 dpi would be 30000×30000 = 900000000 pixels, over the limit of 300000000 \(image\.maxInputPixels\)/);
+      assert.strictEqual(await srv.deps.store.stat('images/trang-khong-lo-p1/image.json'), null, 'nothing made of it');
+    });
+
     it('makes one canvas per page of a multi-page TIFF, keeping the TIFF once', async () => {
       const pages = await Promise.all(['#f0e6d2', '#e8dcc0', '#d9c9a3'].map((c) => sharp({ create: { width: 400, height: 600, channels: 3, background: c } }).png().toBuffer()));
       const file = path.join(work, 'tap-tiff.tif');
