@@ -8,6 +8,7 @@
  *   `kiosk` for the reading room), a token service (AuthAccessToken2 by postMessage) and logout.
  * Tokens are opaque, short-lived, bound to the origin that asked (sessions.ts: IiifTokens).
  */
+import { createHash } from 'node:crypto';
 import { scriptJson } from '../web/html.js';
 
 export const AUTH1 = 'http://iiif.io/api/auth/1';
@@ -86,11 +87,24 @@ export function auth2Probe(site: string, imageId: string, profile: AuthProfile):
   };
 }
 
+/** The inline scripts of the pages below, fixed text: the pages' CSP allows exactly these (by hash). */
+const TOKEN_SCRIPT = `const d = JSON.parse(document.getElementById('m').textContent); window.parent.postMessage(d.message, d.targetOrigin);`;
+const HAND_OVER_SCRIPT = `
+const code = JSON.parse(document.getElementById('c').textContent).code;
+const done = () => window.close();
+setTimeout(done, 3000);
+window.addEventListener('message', (e) => { if (e.origin === location.origin && e.data && e.data.type === 'vankho-embed-ack') done(); });
+try { if (window.opener) window.opener.postMessage({ type: 'vankho-embed-grant', code }, location.origin); else done(); } catch (err) { done(); }
+`;
+const CLOSE_SCRIPT = 'window.close()';
+/** CSP sources for those scripts (`'sha256-…'`), for script-src. */
+export const AUTH_PAGE_SCRIPTS: readonly string[] = [TOKEN_SCRIPT, HAND_OVER_SCRIPT, CLOSE_SCRIPT].map((js) => `'sha256-${createHash('sha256').update(js).digest('base64')}'`);
+
 /** The token service page: posts one message to the viewer that opened it in an iframe, and nothing else. */
 export function tokenPage(message: Record<string, unknown>, targetOrigin: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>token</title></head><body>
 <script id="m" type="application/json">${scriptJson({ message, targetOrigin })}</script>
-<script>const d = JSON.parse(document.getElementById('m').textContent); window.parent.postMessage(d.message, d.targetOrigin);</script>
+<script>${TOKEN_SCRIPT}</script>
 </body></html>`;
 }
 
@@ -100,16 +114,7 @@ export function tokenPage(message: Record<string, unknown>, targetOrigin: string
  * only), and waits (at most 3 s) for that page to say it has exchanged it.
  */
 export function closeWindowPage(text: string, code: string | null = null): string {
-  const handOver = code
-    ? `<script id="c" type="application/json">${scriptJson({ code })}</script>
-<script>
-const code = JSON.parse(document.getElementById('c').textContent).code;
-const done = () => window.close();
-setTimeout(done, 3000);
-window.addEventListener('message', (e) => { if (e.origin === location.origin && e.data && e.data.type === 'vankho-embed-ack') done(); });
-try { if (window.opener) window.opener.postMessage({ type: 'vankho-embed-grant', code }, location.origin); else done(); } catch (err) { done(); }
-</script>`
-    : '<script>window.close()</script>';
+  const handOver = code ? `<script id="c" type="application/json">${scriptJson({ code })}</script>\n<script>${HAND_OVER_SCRIPT}</script>` : `<script>${CLOSE_SCRIPT}</script>`;
   return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Văn Khố</title></head><body><p>${text}</p>${handOver}</body></html>`;
 }
 

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { esc, layout, type Lang } from '../web/html.js';
 import { EMBED_COOKIE, identityOf, SESSION_COOKIE } from './identity.js';
-import { closeWindowPage, tokenPage, validOrigin, AUTH2_CONTEXT } from './iiif-auth.js';
+import { AUTH_PAGE_SCRIPTS, closeWindowPage, tokenPage, validOrigin, AUTH2_CONTEXT } from './iiif-auth.js';
 import { mountHandler, MOUNT } from './embedded/provider.js';
 import type { Pending } from './oidc.js';
 import type { Auth } from './service.js';
@@ -356,6 +356,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
       const code = sid ? randomBytes(24).toString('base64url') : null;
       if (code && sid) grants.set(code, { sid, expires: Date.now() + 60_000 });
       ctx.type = 'text/html; charset=utf-8';
+      ctx.state.inlineScripts = AUTH_PAGE_SCRIPTS;
       ctx.body = closeWindowPage('Đã đăng nhập. Cửa sổ này sẽ tự đóng.', code);
       return;
     }
@@ -429,6 +430,7 @@ ${deps.registration ? `<p><a href="/account/register">${vi ? 'Đăng ký thẻ t
     embedCookie(ctx, null);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'text/html; charset=utf-8';
+    ctx.state.inlineScripts = AUTH_PAGE_SCRIPTS;
     ctx.body = closeWindowPage('Đã đăng xuất.');
   });
 

@@ -10,6 +10,7 @@
  *   `security.viewerFrameAncestors` may frame (default: any);
  * - `Referrer-Policy: strict-origin-when-cross-origin`: other sites learn our origin, not which item
  *   or search a reader had open.
+ * A page with inline scripts of ours names them (`ctx.state.inlineScripts`: their `'sha256-…'` sources).
  * A route that sets its own policy (sign-in pages, whose framing follows access.embedOrigins) keeps it.
  */
 import type Koa from 'koa';
@@ -23,12 +24,12 @@ export interface SecurityOptions {
   readonly signInOrigin: string;
 }
 
-export function contentSecurityPolicy(o: SecurityOptions, embeddable: boolean): string {
+export function contentSecurityPolicy(o: SecurityOptions, embeddable: boolean, scripts: readonly string[] = []): string {
   const partners = o.imageOrigins.map((x) => ` ${x}`).join('');
   const ancestors = embeddable ? (o.viewerFrameAncestors.includes('*') ? '*' : `'self'${o.viewerFrameAncestors.map((x) => ` ${x}`).join('')}`) : "'self'";
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    `script-src 'self'${scripts.map((x) => ` ${x}`).join('')}`,
     "style-src 'self' 'unsafe-inline'",
     `img-src 'self' data: blob:${partners}`,
     `connect-src 'self'${partners}`,
@@ -50,7 +51,7 @@ export function securityHeaders(o: SecurityOptions): Koa.Middleware {
       if (/^text\/html/.test(ctx.response.get('Content-Type'))) {
         const embeddable = ctx.state.embeddable === true;
         if (!ctx.response.get('Content-Security-Policy')) {
-          ctx.set('Content-Security-Policy', contentSecurityPolicy(o, embeddable));
+          ctx.set('Content-Security-Policy', contentSecurityPolicy(o, embeddable, Array.isArray(ctx.state.inlineScripts) ? ctx.state.inlineScripts : []));
           if (!embeddable) ctx.set('X-Frame-Options', 'SAMEORIGIN');
         }
         ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');

@@ -183,7 +183,7 @@ export class RenderPool {
       if ('data' in reply) {
         this.counts.completed++;
         this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - job.started!);
-        this.settle(job, null, Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength));
+        this.settle(job, null, ownBuffer(reply.data));
       } else {
         this.settle(job, Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       }
@@ -240,4 +240,15 @@ export class RenderPool {
     if (err) job.reject(err);
     else job.resolve(data!);
   }
+}
+
+/**
+ * The bytes as a Buffer over its own memory: what arrives over IPC is a view into a larger message
+ * buffer, and some readers (pdf-lib's JPEG embedder) read the whole underlying buffer, not the view.
+ */
+function ownBuffer(data: Uint8Array): Buffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return Buffer.from(data.buffer, 0, data.byteLength);
+  const own = Buffer.allocUnsafeSlow(data.byteLength);
+  own.set(data);
+  return own;
 }

@@ -11,7 +11,7 @@
  * `storage/auth/secrets.json` (mode 0600). Provider state (grants, codes, refresh tokens) is in the
  * catalogue database (adapter.ts): a restart signs nobody out.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
@@ -154,10 +154,15 @@ export function embeddedProvider(opts: EmbeddedOptions): Provider {
   return provider;
 }
 
+const SUBMIT_SCRIPT = 'document.forms[0].submit()';
+/** The sign-out page's policy: its one script, allowed by hash (http/security-headers.ts sets no other on it). */
+const LOGOUT_CSP = `default-src 'self'; script-src 'sha256-${createHash('sha256').update(SUBMIT_SCRIPT).digest('base64')}'; form-action 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'`;
+
 async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
   // Sign-out needs no question: the form is posted at once (it carries the provider's own CSRF token).
   ctx.type = 'text/html; charset=utf-8';
-  ctx.body = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>Đăng xuất · Văn Khố</title><body>${form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>')}<script>document.forms[0].submit()</script><noscript><p>Bấm để đăng xuất.</p></noscript></body></html>`;
+  ctx.set('Content-Security-Policy', LOGOUT_CSP);
+  ctx.body = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>Đăng xuất · Văn Khố</title><body>${form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>')}<script>${SUBMIT_SCRIPT}</script><noscript><p>Bấm để đăng xuất.</p></noscript></body></html>`;
 }
 
 /** Hands a request under /oidc to the provider, as Express would with app.use('/oidc', callback). */
