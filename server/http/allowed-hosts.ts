@@ -19,12 +19,14 @@ export function defaultHosts(bind: string): string[] {
   return [...new Set([...own, ...LOOPBACK])];
 }
 
-/** The host name of a Host header value, lower case, without port or IPv6 brackets. */
-function hostname(host: string): string {
-  const h = host.toLowerCase();
-  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
-  const colon = h.lastIndexOf(':');
-  return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
+/** A Host value as RFC 9110 allows it: a name or IPv4 address, or an IPv6 address in brackets, and a port. */
+const HOST_VALUE = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::\d{1,5})?$/;
+
+/** The host name of a Host header value, lower case, without port, brackets or a final dot; null when malformed. */
+function hostname(host: string): string | null {
+  const m = HOST_VALUE.exec(host.toLowerCase());
+  if (!m) return null;
+  return (m[1] ?? m[2]!).replace(/\.$/, '');
 }
 
 export function allowedHosts(opts: { publicBaseUrl: string; allowed: readonly string[]; bind: string }): Koa.Middleware {
@@ -34,9 +36,9 @@ export function allowedHosts(opts: { publicBaseUrl: string; allowed: readonly st
     if (!opts.publicBaseUrl) {
       // ctx.host: X-Forwarded-Host when a trusted proxy sent it (clientAddress), else Host.
       const name = hostname(ctx.host);
-      if (!names.has(name)) {
+      if (name === null || !names.has(name)) {
         ctx.state.errorFormat = 'text';
-        throw new BadRequestError('unknown_host', `this server does not answer to the host name "${name.slice(0, 100)}" (server.allowedHosts)`);
+        throw new BadRequestError('unknown_host', name === null ? 'the Host header is not a host name and port' : `this server does not answer to the host name "${name.slice(0, 100)}" (server.allowedHosts)`);
       }
     }
     await next();

@@ -52,7 +52,7 @@ export function securityHeaders(o: SecurityOptions): Koa.Middleware {
         const embeddable = ctx.state.embeddable === true;
         if (!ctx.response.get('Content-Security-Policy')) {
           ctx.set('Content-Security-Policy', contentSecurityPolicy(o, embeddable, Array.isArray(ctx.state.inlineScripts) ? ctx.state.inlineScripts : []));
-          if (!embeddable) ctx.set('X-Frame-Options', 'SAMEORIGIN');
+          if (!embeddable && !ctx.response.get('X-Frame-Options')) ctx.set('X-Frame-Options', 'SAMEORIGIN');
         }
         ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
       }

@@ -65,6 +65,9 @@ export function bodyRate(t: Timeouts): Koa.Middleware {
       await next();
     } finally {
       clearInterval(watch);
+      // Answered before its body was read (refused, too large): Node would go on reading the rest on
+      // this connection, unwatched. Closing it after the answer ends that.
+      if (!req.complete && !ctx.headerSent) ctx.set('Connection', 'close');
     }
   };
 }

@@ -109,6 +109,8 @@ export class DiskDerivativeCache implements DerivativeCache {
       this.total -= this.entries.get(hash) ?? 0;
       this.entries.delete(hash);
     }
+    // A caller that left meanwhile starts nothing (no one would stop it).
+    if (signal?.aborted) throw new ClientGoneError();
     const stop = new AbortController();
     const flight: InFlight = {
       waiters: 0,

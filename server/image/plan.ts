@@ -230,14 +230,13 @@ function sizeAfterRotation(req: ImageRequest, size: [number, number, boolean], l
   }
   // The box scales with the image: shrink by the factor that fits, then step down for rounding.
   const [bw, bh] = rotatedBox(w, h, req.rotation);
-  const f = Math.min(limits.maxWidth / bw, limits.maxHeight / bh, Math.sqrt(limits.maxArea / (bw * bh)));
-  let sw = Math.max(1, Math.floor(w * f));
-  let sh = Math.max(1, Math.floor(h * f));
-  while ((sw > 1 || sh > 1) && !withinLimits(rotatedBox(sw, sh, req.rotation), limits)) {
-    sw = Math.max(1, sw - Math.ceil(sw / 1000));
-    sh = Math.max(1, Math.round((sw * h) / w));
+  let f = Math.min(limits.maxWidth / bw, limits.maxHeight / bh, Math.sqrt(limits.maxArea / (bw * bh)));
+  // Both sides shrink by the same factor (a side already at 1 px stays there), a bounded number of steps.
+  for (let step = 0; step < 64; step++, f *= 0.995) {
+    const size: [number, number] = [Math.max(1, Math.floor(w * f)), Math.max(1, Math.floor(h * f))];
+    if (withinLimits(rotatedBox(size[0], size[1], req.rotation), limits)) return [size[0], size[1], isMax];
   }
-  return [sw, sh, isMax];
+  return bad('size_over_limit', `no size of this ${w}×${h} region rotated by ${req.rotation}° fits this server's limits (maxWidth ${limits.maxWidth}, maxHeight ${limits.maxHeight}, maxArea ${limits.maxArea})`);
 }
 
 export function plan(req: ImageRequest, src: SourceInfo, limits: Limits): ImagePlan {

@@ -56,6 +56,8 @@ interface Job {
   started?: number;
   /** The process said it began the render. */
   acknowledged?: boolean;
+  /** Times given to another process because its own died before beginning it (at most once). */
+  attempts?: number;
 }
 
 interface Worker {
@@ -140,7 +142,15 @@ export class RenderPool {
   private dispatch(): void {
     while (this.waiting.length > 0 && !this.closed) {
       let worker = [...this.workers].find((w) => !w.job);
-      if (!worker && this.workers.size < this.opts.workers) worker = this.spawn();
+      if (!worker && this.workers.size < this.opts.workers) {
+        try {
+          worker = this.spawn();
+        } catch (err) {
+          // fork threw (out of memory): the waiting renders fail as ours, none is left hanging.
+          for (const job of this.waiting.splice(0)) this.settle(job, new Error(`could not start a render process: ${(err as Error).message}`));
+          return;
+        }
+      }
       if (!worker) return;
       const job = this.waiting.shift()!;
       worker.job = job;
@@ -189,16 +199,17 @@ export class RenderPool {
       }
       this.dispatch();
     });
-    child.on('error', () => undefined); // 'exit' follows
-    child.on('exit', (code, sig) => {
+    // A fork that fails (EMFILE, EAGAIN…) emits 'error' and no 'exit': both end the worker, once.
+    const ended = (code: number | null, sig: NodeJS.Signals | null) => {
       failed(new Error('render process exited'));
-      if (!this.workers.delete(worker)) return; // killed by us: already settled
-      if (worker.job && !worker.job.acknowledged) {
+      if (!this.workers.delete(worker)) return; // killed by us, or ended already
+      if (worker.job && !worker.job.acknowledged && (worker.job.attempts ?? 0) < 1) {
         // It died before the render began (killed while idle, the job sent meanwhile): another process takes it.
         const job = worker.job;
         worker.job = null;
         clearTimeout(job.timer);
         job.worker = undefined;
+        job.attempts = (job.attempts ?? 0) + 1;
         this.waiting.unshift(job);
       } else if (worker.job) {
         this.counts.crashed++;
@@ -206,7 +217,9 @@ export class RenderPool {
         worker.job = null;
       }
       this.dispatch();
-    });
+    };
+    child.on('error', () => ended(null, null));
+    child.on('exit', ended);
     // The server may exit without closing the pool: the channel does not keep it alive.
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();

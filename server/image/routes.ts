@@ -146,6 +146,8 @@ export function imageRoutes(service: ImageService, opts: ImageRoutesOptions): Ko
     const gone = new AbortController();
     const onClose = () => ctx.res.writableFinished || gone.abort();
     ctx.res.once('close', onClose);
+    // Gone already, before the listener was there (prepare and the access check awaited).
+    if (ctx.req.socket.destroyed) gone.abort();
     let produced;
     try {
       produced = await service.produceServed(prepared, gone.signal);

@@ -90,6 +90,19 @@ describe('image request planning', () => {
     assert.deepEqual([at('90').width, at('90').height], [8164, 6123], 'a quarter turn: the same box, turned');
     throws(() => at('45', '8000,'), (e: unknown) => e instanceof BadRequestError && /rotated by 45° is \d+×\d+, over this server's limits/.test(e.publicMessage));
     assert.strictEqual(at('45', '4000,').width, 4000, 'a size whose box fits is served');
+    // A one-pixel-wide strip upscaled and turned: shrinking must end (it looped for ever, the server frozen).
+    const tall: SourceInfo = { ...SRC, width: 6000, height: 20_000, levels: [{ width: 6000, height: 20_000 }] };
+    for (const [region, size, rotation] of [['0,0,1,6000', '^max', '44.5'], ['0,0,1,20000', 'max', '44.5'], ['0,0,2,19999', 'max', '45'], ['0,0,10000,1', '^max', '45']]) {
+      let q;
+      try {
+        q = plan(parseImageRequest('i', { region: region!, size: size!, rotation: rotation!, qualityFormat: 'default.jpg' }, 3), tall, limits);
+      } catch (e) {
+        assert.instanceOf(e, BadRequestError, `${region} ${size} ${rotation}`);
+        continue;
+      }
+      const [bw, bh] = rotatedBox(q.width, q.height, q.rotation);
+      assert.isAtMost(bw * bh, limits.maxArea, `${region} ${size} ${rotation}`);
+    }
     assert.deepEqual(rotatedBox(100, 50, 90), [50, 100]);
     assert.deepEqual(rotatedBox(100, 100, 45), [142, 142]);
   });
