@@ -8,7 +8,7 @@
  *   `kiosk` for the reading room), a token service (AuthAccessToken2 by postMessage) and logout.
  * Tokens are opaque, short-lived, bound to the origin that asked (sessions.ts: IiifTokens).
  */
-import { createHash } from 'node:crypto';
+import { scriptSource } from '../http/security-headers.js';
 import { scriptJson } from '../web/html.js';
 
 export const AUTH1 = 'http://iiif.io/api/auth/1';
@@ -98,7 +98,7 @@ try { if (window.opener) window.opener.postMessage({ type: 'vankho-embed-grant',
 `;
 const CLOSE_SCRIPT = 'window.close()';
 /** CSP sources for those scripts (`'sha256-…'`), for script-src. */
-export const AUTH_PAGE_SCRIPTS: readonly string[] = [TOKEN_SCRIPT, HAND_OVER_SCRIPT, CLOSE_SCRIPT].map((js) => `'sha256-${createHash('sha256').update(js).digest('base64')}'`);
+export const AUTH_PAGE_SCRIPTS: readonly string[] = [TOKEN_SCRIPT, HAND_OVER_SCRIPT, CLOSE_SCRIPT].map(scriptSource);
 
 /** The token service page: posts one message to the viewer that opened it in an iframe, and nothing else. */
 export function tokenPage(message: Record<string, unknown>, targetOrigin: string): string {

@@ -13,7 +13,11 @@
  * A page with inline scripts of ours names them (`ctx.state.inlineScripts`: their `'sha256-…'` sources).
  * A route that sets its own policy (sign-in pages, whose framing follows access.embedOrigins) keeps it.
  */
+import { createHash } from 'node:crypto';
 import type Koa from 'koa';
+
+/** A CSP source that allows exactly this inline script (`'sha256-…'`). */
+export const scriptSource = (js: string): string => `'sha256-${createHash('sha256').update(js).digest('base64')}'`;
 
 export interface SecurityOptions {
   /** Origins allowed to frame the reader; ['*']: any. */

@@ -205,9 +205,9 @@ function chooseSize(src: SourceInfo, w: number, h: number): number | null {
  * as libvips makes it at most).
  */
 export function rotatedBox(w: number, h: number, degrees: number): [number, number] {
-  const r = (degrees % 360) * (Math.PI / 180);
   if (degrees % 180 === 0) return [w, h];
   if (degrees % 90 === 0) return [h, w];
+  const r = (degrees % 360) * (Math.PI / 180);
   const c = Math.abs(Math.cos(r));
   const s = Math.abs(Math.sin(r));
   return [Math.ceil(w * c + h * s), Math.ceil(w * s + h * c)];
@@ -223,13 +223,13 @@ const withinLimits = ([w, h]: [number, number], limits: Limits) => w <= limits.m
  */
 function sizeAfterRotation(req: ImageRequest, size: [number, number, boolean], limits: Limits): [number, number, boolean] {
   const [w, h, isMax] = size;
-  if (req.rotation === 0 || withinLimits(rotatedBox(w, h, req.rotation), limits)) return size;
+  if (req.rotation === 0) return size;
+  const [bw, bh] = rotatedBox(w, h, req.rotation);
+  if (withinLimits([bw, bh], limits)) return size;
   if (req.size.kind !== 'max') {
-    const [bw, bh] = rotatedBox(w, h, req.rotation);
     bad('size_over_limit', `size ${w}×${h} rotated by ${req.rotation}° is ${bw}×${bh}, over this server's limits (maxWidth ${limits.maxWidth}, maxHeight ${limits.maxHeight}, maxArea ${limits.maxArea})`);
   }
   // The box scales with the image: shrink by the factor that fits, then step down for rounding.
-  const [bw, bh] = rotatedBox(w, h, req.rotation);
   let f = Math.min(limits.maxWidth / bw, limits.maxHeight / bh, Math.sqrt(limits.maxArea / (bw * bh)));
   // Both sides shrink by the same factor (a side already at 1 px stays there), a bounded number of steps.
   for (let step = 0; step < 64; step++, f *= 0.995) {

@@ -66,6 +66,8 @@ interface Worker {
   job: Job | null;
 }
 
+const shuttingDown = () => new ServiceUnavailableError('the image server is shutting down', 5, 'shutting_down');
+
 /** The worker script beside this file: .ts when run from source (tsx), .js when built. */
 const here = fileURLToPath(import.meta.url);
 const WORKER_SCRIPT = here.replace(/render-pool\.([cm]?[jt]s)$/, 'render-worker.$1');
@@ -88,8 +90,8 @@ export class RenderPool {
    */
   run(image: StoredImage, plan: ImagePlan, opts: RenderOptions, signal?: AbortSignal): Promise<Buffer> {
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
-    if (this.closed) return Promise.reject(new ServiceUnavailableError('the image server is shutting down', 5, 'shutting_down'));
-    if (this.idleWorkers() === 0 && this.waiting.length >= this.opts.queue) {
+    if (this.closed) return Promise.reject(shuttingDown());
+    if (this.saturated()) {
       this.counts.rejected++;
       return Promise.reject(
         new ServiceUnavailableError(
@@ -124,8 +126,8 @@ export class RenderPool {
   /** Stops every process; queued renders fail with 503. */
   close(): void {
     this.closed = true;
-    for (const job of this.waiting.splice(0)) this.settle(job, new ServiceUnavailableError('the image server is shutting down', 5, 'shutting_down'));
-    for (const w of this.workers) this.kill(w, new ServiceUnavailableError('the image server is shutting down', 5, 'shutting_down'));
+    for (const job of this.waiting.splice(0)) this.settle(job, shuttingDown());
+    for (const w of this.workers) this.kill(w, shuttingDown());
   }
 
   /** Seconds until a place is likely free: the queue ahead, at the mean render time. */

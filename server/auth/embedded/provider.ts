@@ -11,7 +11,7 @@
  * `storage/auth/secrets.json` (mode 0600). Provider state (grants, codes, refresh tokens) is in the
  * catalogue database (adapter.ts): a restart signs nobody out.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Accounts } from '../accounts.js';
 import type { Db } from '../../storage/sqlite.js';
+import { scriptSource } from '../../http/security-headers.js';
 import { sqliteAdapter } from './adapter.js';
 
 export interface EmbeddedSecrets {
@@ -156,7 +157,7 @@ export function embeddedProvider(opts: EmbeddedOptions): Provider {
 
 const SUBMIT_SCRIPT = 'document.forms[0].submit()';
 /** The sign-out page's policy: its one script, allowed by hash (http/security-headers.ts sets no other on it). */
-const LOGOUT_CSP = `default-src 'self'; script-src 'sha256-${createHash('sha256').update(SUBMIT_SCRIPT).digest('base64')}'; form-action 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'`;
+const LOGOUT_CSP = `default-src 'self'; script-src ${scriptSource(SUBMIT_SCRIPT)}; form-action 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'`;
 
 async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
   // Sign-out needs no question: the form is posted at once (it carries the provider's own CSRF token).
