@@ -56,6 +56,7 @@ import { ImageService, REDUCED_SUFFIX } from './image/service.js';
 import { RenderPool } from './image/render-pool.js';
 import { PyramidImageSource } from './image/source.js';
 import { LocalBlobStore, type BlobStore } from './storage/blob-store.js';
+import { finishInterruptedChanges } from './ingest/pyramid.js';
 import type { PyramidOptions } from './ingest/pyramid.js';
 
 export interface AppDeps {
@@ -116,6 +117,21 @@ export function createStore(config: Config): LocalBlobStore {
   return new LocalBlobStore(config.storage.root);
 }
 
+/**
+ * The catalogue database (every module's migrations), its image replacements left open by a killed
+ * process settled first: what `vankho image add` needs, and the start of buildDeps.
+ */
+export async function openCatalogue(config: Config, store: BlobStore, logger: Logger): Promise<{ db: Db; catalogue: SqliteCatalogue }> {
+  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS, ...ACCOUNT_MIGRATIONS, ...PROVIDER_MIGRATIONS]);
+  const catalogue = new SqliteCatalogue(db, async (id) => {
+    const r = await readImageRecord(store, id);
+    return r && { width: r.width, height: r.height };
+  });
+  const settled = await finishInterruptedChanges(store, catalogue);
+  if (settled > 0) logger.warn({ items: settled }, 'pages of images replaced by an interrupted process given their new size');
+  return { db, catalogue };
+}
+
 export async function buildDeps(config: Config, logger = createLogger(config)): Promise<AppDeps> {
   const store = createStore(config);
   const swept = await store.sweepTemp();
@@ -123,11 +139,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();
-  const db = openDatabase(path.join(config.storage.root, 'catalogue.sqlite'), [...CATALOGUE_MIGRATIONS, ...SEARCH_MIGRATIONS, ...INGEST_MIGRATIONS, ...ACCOUNT_MIGRATIONS, ...PROVIDER_MIGRATIONS]);
-  const catalogue = new SqliteCatalogue(db, async (id) => {
-    const r = await readImageRecord(store, id);
-    return r && { width: r.width, height: r.height };
-  });
+  const { db, catalogue } = await openCatalogue(config, store, logger);
   const { index, needsRebuild, close: closeIndex } = await createSearchIndex(config, db);
   const archive = new Archive(catalogue, store, index, { reducedMaxPx: config.access.reducedMaxPx, unattachedImages: config.access.unattachedImages });
   // A new index, or one whose format changed: filled from the catalogue and stored OCR before we serve.

@@ -4,7 +4,7 @@
  * 2 bad configuration or usage.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { buildDeps, createLogger, createStore, pyramidOptions } from './app.js';
+import { buildDeps, createLogger, createStore, openCatalogue, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError, NotFoundError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
@@ -58,16 +58,22 @@ image
     if (o.id && files.length > 1) throw new InvalidArgumentError('--id names one image: give one file');
     const cfg = config();
     const store = createStore(cfg);
+    // The catalogue is told of a replacement, so that the pages showing the image take its new size.
+    const { db, catalogue } = await openCatalogue(cfg, store, createLogger({ ...cfg, log: { level: 'warn' } }));
     let failed = 0;
-    for (const file of files) {
-      try {
-        const records = await addImage(store, file, { id: o.id, replace: o.replace }, pyramidOptions(cfg));
-        for (const r of records) console.log(`added ${r.id} (${r.width}×${r.height}, ${r.levels} levels) from ${file}`);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        failed++;
-        console.error(`refused ${file}: ${err.publicMessage}`);
+    try {
+      for (const file of files) {
+        try {
+          const records = await addImage(store, file, { id: o.id, replace: o.replace, journal: catalogue }, pyramidOptions(cfg));
+          for (const r of records) console.log(`added ${r.id} (${r.width}×${r.height}, ${r.levels} levels) from ${file}`);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          failed++;
+          console.error(`refused ${file}: ${err.publicMessage}`);
+        }
       }
+    } finally {
+      db.close();
     }
     process.exitCode = failed > 0 ? 1 : 0;
   });

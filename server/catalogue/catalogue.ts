@@ -80,6 +80,13 @@ export interface ItemQuery {
   readonly ids?: readonly string[];
 }
 
+/** An open entry of the image replacement journal. */
+export interface ImageChange {
+  readonly imageId: string;
+  readonly owner: string;
+  readonly startedAt: string;
+}
+
 /** Looks up the size of a stored image; null when there is none. */
 export type ImageSizeLookup = (imageId: string) => Promise<{ width: number; height: number } | null>;
 
@@ -107,6 +114,16 @@ export interface Catalogue {
   deleteItem(id: string): Promise<void>;
   /** Effective access and library of each item showing this image: one cheap query per image request. */
   accessOfImage(imageId: string): Promise<{ readonly item: string; readonly library: string; readonly access: EffectiveAccess }[]>;
+  /**
+   * Journal of image replacement, one entry per image and writing process (`owner`, storage/owner.ts):
+   * `beginImageChanges` before anything of the new image is stored; `settleImageChanges` once the
+   * record has switched and the old files are gone: the pages showing each image take the size its
+   * record now has (their items' versions move on) and the entries close. Returns the items changed.
+   * Entries a killed process left open are listed by `openImageChanges` and settled at start.
+   */
+  beginImageChanges(imageIds: readonly string[], owner: string): Promise<void>;
+  openImageChanges(): Promise<ImageChange[]>;
+  settleImageChanges(imageIds: readonly string[], owner: string): Promise<number>;
   /** Latest change anywhere: for collection ETags. */
   lastModified(): Promise<string>;
 }

@@ -20,7 +20,7 @@ import {
   type LibraryInput,
   type Range,
 } from './schema.js';
-import type { Canvas, Catalogue, EffectiveAccess, ImageSizeLookup, Item, ItemQuery, ItemSummary, Page, StaffScope } from './catalogue.js';
+import type { Canvas, Catalogue, EffectiveAccess, ImageChange, ImageSizeLookup, Item, ItemQuery, ItemSummary, Page, StaffScope } from './catalogue.js';
 
 export const CATALOGUE_MIGRATIONS: readonly Migration[] = [
   {
@@ -82,6 +82,22 @@ export const CATALOGUE_MIGRATIONS: readonly Migration[] = [
       UPDATE items SET effective_level = CASE access_level WHEN 'inherit' THEN 'public' ELSE access_level END;
       CREATE INDEX canvases_by_image ON canvases(image_id);
       CREATE INDEX items_by_level ON items(effective_level);
+    `,
+  },
+  {
+    // Images being replaced: a row per image and writing process (owner stamp), written before
+    // anything of the new image is stored and removed once the pages that show it carry its new size
+    // and what the old record pointed to is gone. Rows left by a killed process are settled at the
+    // next start.
+    version: 12,
+    name: 'image-changes',
+    sql: `
+      CREATE TABLE image_changes (
+        image_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (image_id, owner)
+      );
     `,
   },
 ];
@@ -430,6 +446,40 @@ export class SqliteCatalogue implements Catalogue {
     const found = rows.map((r) => ({ item: r.id, library: r.library_id, access: { level: r.effective_level, embargoUntil: r.effective_embargo } }));
     this.imageAccess.set(imageId, found);
     return found;
+  }
+
+  async beginImageChanges(imageIds: readonly string[], owner: string): Promise<void> {
+    const now = new Date().toISOString();
+    const insert = this.stmt('INSERT OR REPLACE INTO image_changes (image_id, owner, started_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => imageIds.forEach((id) => insert.run(id, owner, now)))();
+  }
+
+  async openImageChanges(): Promise<ImageChange[]> {
+    return (this.stmt('SELECT image_id, owner, started_at FROM image_changes ORDER BY started_at, image_id').all() as { image_id: string; owner: string; started_at: string }[]).map(
+      (r) => ({ imageId: r.image_id, owner: r.owner, startedAt: r.started_at }),
+    );
+  }
+
+  async settleImageChanges(imageIds: readonly string[], owner: string): Promise<number> {
+    // Sizes are read before the transaction: the lookup reads files.
+    const sizes = new Map<string, { width: number; height: number } | null>();
+    for (const id of imageIds) sizes.set(id, await this.imageSize(id));
+    const now = new Date().toISOString();
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const [id, size] of sizes) {
+        if (size) {
+          const stale = this.stmt('SELECT DISTINCT item_id FROM canvases WHERE image_id = ? AND (width != ? OR height != ?)').pluck().all(id, size.width, size.height) as string[];
+          this.stmt('UPDATE canvases SET width = ?, height = ? WHERE image_id = ?').run(size.width, size.height, id);
+          // A new size is a new manifest: the items' versions (ETags) and dates move on.
+          for (const item of stale) this.stmt('UPDATE items SET version = version + 1, updated_at = ? WHERE id = ?').run(now, item);
+          changed += stale.length;
+        }
+        this.stmt('DELETE FROM image_changes WHERE image_id = ? AND owner = ?').run(id, owner);
+      }
+    })();
+    this.writes += 1;
+    return changed;
   }
 
   async lastModified(): Promise<string> {

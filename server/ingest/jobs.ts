@@ -3,6 +3,7 @@
  * A process claims a job with a lease (its pid); a job whose owner died is claimed again, so a
  * restart resumes unfinished work. Input sources already ingested are remembered by sha256.
  */
+import { processAlive } from '../storage/owner.js';
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '../storage/sqlite.js';
 
@@ -81,16 +82,6 @@ export interface JobStatus {
 
 const now = () => new Date().toISOString();
 
-function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class JobStore {
   constructor(private readonly db: Db) {}
 
@@ -112,7 +103,7 @@ export class JobStore {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT state, owner_pid FROM ingest_jobs WHERE id = ?').get(id) as { state: JobState; owner_pid: number | null } | undefined;
       if (!row || row.state === 'done' || row.state === 'failed') return false;
-      if (row.state === 'running' && row.owner_pid !== pid && alive(row.owner_pid)) return false;
+      if (row.state === 'running' && row.owner_pid !== pid && processAlive(row.owner_pid)) return false;
       this.db.prepare("UPDATE ingest_jobs SET state = 'running', owner_pid = ?, updated_at = ? WHERE id = ?").run(pid, now(), id);
       return true;
     })();
@@ -121,7 +112,7 @@ export class JobStore {
   /** Jobs a new process should pick up: queued ones and those whose owner died. */
   resumable(): string[] {
     const rows = this.db.prepare("SELECT id, state, owner_pid FROM ingest_jobs WHERE state IN ('queued', 'running') ORDER BY created_at").all() as { id: string; state: JobState; owner_pid: number | null }[];
-    return rows.filter((r) => r.state === 'queued' || !alive(r.owner_pid) || r.owner_pid === process.pid).map((r) => r.id);
+    return rows.filter((r) => r.state === 'queued' || !processAlive(r.owner_pid) || r.owner_pid === process.pid).map((r) => r.id);
   }
 
   job(id: string): { source: string; collection: string; metadata: unknown; state: JobState } | null {

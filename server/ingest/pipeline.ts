@@ -269,7 +269,7 @@ export class IngestPipeline {
     if (detectType(head) === null) {
       throw new InvalidInputError('unsupported_format', `${path.basename(file)}: not an image we can read: ${describeUnknown(head)}`);
     }
-    await addImage(store, file, { id: imageId, replace: true, ...(page !== undefined ? { page } : {}), ...(sharedMaster ? { sharedMaster } : {}) }, this.deps.options.pyramid);
+    await addImage(store, file, { id: imageId, replace: true, ...(page !== undefined ? { page } : {}), ...(sharedMaster ? { sharedMaster } : {}), journal: this.deps.catalogue }, this.deps.options.pyramid);
   }
 
   private recognise(imageId: string, settings: OcrSettings, source: { file: string; page: number }): Promise<void> {

@@ -5,17 +5,23 @@
  *
  * Order of work, so that a refused or crashed add damages nothing already stored:
  * checks on size and header (no decoding) → a new version folder built (each file through a temp
- * file) → master copied → record written last: its presence marks the image complete, and its
- * `version` is the one pointer that switches a replaced image from the old derivatives to the new.
+ * file) → master copied under a name of its own (its content's hash: never over the master in force)
+ * → the catalogue's journal told → record written last: its presence marks the image complete, and
+ * its `version` and `masterKey` are the one pointer that switches a replaced image from the old
+ * master and derivatives to the new → the catalogue's pages given the new size, journal closed →
+ * what the old record pointed to removed. A kill anywhere leaves the old image or the new one whole;
+ * a journal entry left open is settled at the next start.
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IMAGE_ID_RULE, imageKeys, isValidImageId, newVersionName, PYRAMID_FORMAT, versionStartedAt, type ImageRecord } from '../storage/layout.js';
+import { IMAGE_ID_RULE, imageKeys, isValidImageId, newVersionName, PYRAMID_FORMAT, readImageRecord, versionStartedAt, type ImageRecord } from '../storage/layout.js';
 import { sha256File } from '../storage/hash.js';
+import { abandoned, OWNER } from '../storage/owner.js';
 import { pageIndexes, pyramidLevels, readTiffFile, TiffFormatError } from '../storage/tiff.js';
 import { buildExtras } from './derivatives.js';
 import { describeUnknown, detectType, EXTENSION, readHead, type DetectedType } from './detect.js';
@@ -38,7 +44,12 @@ export interface AddImageOptions {
   readonly page?: number;
   /** The master is already kept at this key (a multi-page original kept once per item): do not copy it. */
   readonly sharedMaster?: string;
+  /** Told around the switch, so that pages showing a replaced image take its new size. */
+  readonly journal?: ImageChangeJournal;
 }
+
+/** The catalogue's side of a replacement (see Catalogue.beginImageChanges). */
+export type ImageChangeJournal = Pick<Catalogue, 'beginImageChanges' | 'openImageChanges' | 'settleImageChanges'>;
 
 /** Identifier from a file name: unsafe characters become `-`. */
 export function idFromFileName(file: string): string {
@@ -215,34 +226,96 @@ export async function addImage(
     }
   }
   const digest = await sha256File(file);
-  // All pages are built before anything becomes visible: a bad page 3 leaves no record behind.
-  const built: BuiltVersion[] = [];
+  const journal = options.journal;
+  await journal?.beginImageChanges(ids, OWNER);
   try {
-    for (const [i, page] of pages.entries()) built.push(await buildVersion(store, file, page, ids[i]!, opts, file));
-  } catch (err) {
-    for (const [i, b] of built.entries()) await store.remove(imageKeys(ids[i]!).version(b.version).dir).catch(() => undefined);
-    throw err;
+    // All pages are built before anything becomes visible: a bad page 3 leaves no record behind.
+    const built: BuiltVersion[] = [];
+    try {
+      for (const [i, page] of pages.entries()) built.push(await buildVersion(store, file, page, ids[i]!, opts, file));
+    } catch (err) {
+      for (const [i, b] of built.entries()) await store.remove(imageKeys(ids[i]!).version(b.version).dir).catch(() => undefined);
+      throw err;
+    }
+    // A multi-page master is kept once, beside its first page.
+    const masterKey = options.sharedMaster ?? imageKeys(ids[0]!).masterOf(digest, EXTENSION[type]);
+    if (!options.sharedMaster && !(await sameFile(store, masterKey, bytes))) await store.putFile(masterKey, file);
+    const previous = await Promise.all(ids.map((id) => readImageRecord(store, id)));
+    const records: ImageRecord[] = [];
+    for (const [i, id] of ids.entries()) {
+      const record: ImageRecord = {
+        id,
+        masterKey,
+        masterSha256: digest,
+        masterBytes: bytes,
+        masterFormat: type,
+        originalName: path.basename(file),
+        createdAt: new Date().toISOString(),
+        page: pages[i]!,
+        ...versionFields(built[i]!, opts),
+      };
+      // The switch: the record now points at the new version and master; what it pointed to before goes after.
+      await store.put(imageKeys(id).record, JSON.stringify(record, null, 2));
+      records.push(record);
+    }
+    await removeReplaced(store, ids, previous, journal);
+    return records;
+  } finally {
+    // Refused or done, the pages showing these images take the size their records have now.
+    await journal?.settleImageChanges(ids, OWNER);
   }
-  // A multi-page master is kept once, beside its first page.
-  const masterKey = options.sharedMaster ?? imageKeys(ids[0]!).master(EXTENSION[type]);
-  if (!options.sharedMaster) await store.putFile(masterKey, file);
-  const records: ImageRecord[] = [];
-  for (const [i, id] of ids.entries()) {
-    const record: ImageRecord = {
-      id,
-      masterKey,
-      masterSha256: digest,
-      masterBytes: bytes,
-      masterFormat: type,
-      originalName: path.basename(file),
-      createdAt: new Date().toISOString(),
-      page: pages[i]!,
-      ...versionFields(built[i]!, opts),
-    };
-    // The switch: the record now points at the new version; what it pointed to before goes after.
-    await store.put(imageKeys(id).record, JSON.stringify(record, null, 2));
-    await removeStaleVersions(store, record);
-    records.push(record);
+}
+
+/**
+ * Replacements a killed process left open in the journal: what the old records pointed to is removed
+ * and the pages take the size of the record in force (old or new: either is whole). Entries of a live
+ * process (a CLI beside the server) are left to it. Call at start, before serving.
+ */
+export async function finishInterruptedChanges(store: BlobStore, journal: ImageChangeJournal): Promise<number> {
+  let settled = 0;
+  for (const change of await journal.openImageChanges()) {
+    if (!abandoned(change.owner, Date.parse(change.startedAt))) continue;
+    const record = await readImageRecord(store, change.imageId);
+    if (record) await removeReplaced(store, [change.imageId], [null], journal, change.owner);
+    settled += await journal.settleImageChanges([change.imageId], change.owner);
   }
-  return records;
+  return settled;
+}
+
+/** A master already stored under its content's name (the same scan added again): not copied twice. */
+async function sameFile(store: BlobStore, key: string, bytes: number): Promise<boolean> {
+  return (await store.stat(key))?.size === bytes;
+}
+
+const MASTER_NAME = /^master(-[0-9a-f]{16})?\.[a-z0-9]+$/;
+
+/**
+ * After a switch: versions older than each record's (removeStaleVersions), and masters of this image
+ * that no record of it points to any more (`ID-pN` beyond a new, shorter page count keep theirs). A
+ * master a replaced record pointed to is removed at once; any other unreferenced master only when the
+ * journal shows no other process replacing these images (it may have just written it).
+ */
+async function removeReplaced(store: BlobStore, ids: readonly string[], previous: readonly (ImageRecord | null)[], journal: ImageChangeJournal | undefined, self = OWNER): Promise<void> {
+  const holders = [...ids];
+  const multi = /^(.*)-p1$/.exec(ids[0]!);
+  if (multi) for (let n = ids.length + 1; await store.stat(imageKeys(`${multi[1]}-p${n}`).record); n++) holders.push(`${multi[1]}-p${n}`);
+  const inForce = new Set<string>();
+  for (const id of holders) {
+    const r = await readImageRecord(store, id);
+    if (!r) continue;
+    inForce.add(r.masterKey);
+    if (ids.includes(id)) await removeStaleVersions(store, r);
+  }
+  const replaced = new Set(previous.flatMap((r) => (r ? [r.masterKey] : [])));
+  const othersWriting = journal
+    ? (await journal.openImageChanges()).some((c) => c.owner !== self && ids.includes(c.imageId) && !abandoned(c.owner, Date.parse(c.startedAt)))
+    : true;
+  const dirs = new Set([imageKeys(ids[0]!).dir, ...[...replaced].map((k) => k.slice(0, k.lastIndexOf('/')))]);
+  for (const dir of dirs) {
+    if (!dir.startsWith('images/')) continue; // an item's original (items/…) belongs to the item
+    for (const name of (await store.list(dir)).filter((n) => MASTER_NAME.test(n))) {
+      const key = `${dir}/${name}`;
+      if (!inForce.has(key) && (replaced.has(key) || !othersWriting)) await store.remove(key);
+    }
+  }
 }

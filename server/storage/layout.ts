@@ -8,8 +8,13 @@ export const imageKeys = (id: string) => ({
   dir: `images/${id}`,
   /** Format-1 images (before versions): the pyramid beside the record. */
   legacyPyramid: `images/${id}/pyramid.tif`,
-  /** The scan as it arrived, byte for byte. */
+  /** The scan as it arrived, byte for byte (images added before masters were named by content). */
   master: (ext: string) => `images/${id}/master.${ext}`,
+  /**
+   * The scan as it arrived, named by its content: a replacement is written beside the master it
+   * replaces, never over it, so the record in force always points at the bytes it describes.
+   */
+  masterOf: (sha256: string, ext: string) => `images/${id}/master-${sha256.slice(0, 16)}.${ext}`,
   /**
    * ImageRecord JSON: the one pointer to the image's current version. Written last (atomically), so
    * its presence means the image is complete, and replacing it switches versions in one step.

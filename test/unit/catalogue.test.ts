@@ -60,14 +60,15 @@ describe('catalogue', () => {
     assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
       { version: 1, name: 'catalogue' },
       { version: 4, name: 'access-levels' },
+      { version: 12, name: 'image-changes' },
     ]);
     db.close();
     const again = openDatabase(file, CATALOGUE_MIGRATIONS);
-    assert.strictEqual(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), 2);
+    assert.strictEqual(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), 3);
     assert.strictEqual(again.prepare('SELECT count(*) FROM libraries').pluck().get(), 1);
     again.prepare('INSERT INTO schema_migrations VALUES (99, ?, ?)').run('future', 'x');
     again.close();
-    assert.throws(() => openDatabase(file, CATALOGUE_MIGRATIONS), /schema version 99, newer than this program knows \(4\)/);
+    assert.throws(() => openDatabase(file, CATALOGUE_MIGRATIONS), /schema version 99, newer than this program knows \(12\)/);
   });
 
   it('migrates levels stored before access rights: public inherits, restricted becomes researcher', async () => {
