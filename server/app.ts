@@ -57,6 +57,7 @@ import { RenderPool } from './image/render-pool.js';
 import { PyramidImageSource } from './image/source.js';
 import { LocalBlobStore, type BlobStore } from './storage/blob-store.js';
 import { finishInterruptedChanges } from './ingest/pyramid.js';
+import { sweepScratch } from './storage/scratch.js';
 import type { PyramidOptions } from './ingest/pyramid.js';
 
 export interface AppDeps {
@@ -134,8 +135,14 @@ export async function openCatalogue(config: Config, store: BlobStore, logger: Lo
 
 export async function buildDeps(config: Config, logger = createLogger(config)): Promise<AppDeps> {
   const store = createStore(config);
-  const swept = await store.sweepTemp();
-  if (swept > 0) logger.warn({ swept }, 'removed temporary files left by an interrupted write');
+  // What killed processes left: temp files in storage, work folders in TMPDIR. Again every hour, for
+  // the CLI runs killed beside a server that keeps running.
+  const sweep = async () => {
+    const [swept, folders] = [await store.sweepTemp(), await sweepScratch()];
+    if (swept + folders > 0) logger.warn({ swept, folders }, 'removed temporary files and work folders left by interrupted processes');
+  };
+  await sweep();
+  const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'sweep of leftovers failed')), 3_600_000).unref();
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();
@@ -209,6 +216,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
       pool.close();
       source.files.closeAll();
       clearInterval(retry);
+      clearInterval(sweeper);
       void closeIndex();
       db.close();
     } };

@@ -3,9 +3,9 @@
  * `chi_tra_vert`, `eng`), run as a process. The language models and page segmentation come from the
  * item's description (`ocrSettings`).
  */
+import { scratchDir } from '../storage/scratch.js';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -49,7 +49,7 @@ export class TesseractOcr implements Ocr {
   constructor(private readonly binary = 'tesseract') {}
 
   async recognize(imagePath: string, settings: OcrSettings): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-ocr-'));
+    const dir = await scratchDir('ocr');
     try {
       const out = path.join(dir, 'page');
       // One thread per page: pages run in parallel, which uses the cores better than OpenMP inside one.

@@ -5,10 +5,10 @@
  * atomic, and the catalogue row is written last, so an item is visible only when complete.
  * A refused file is quarantined with its reason; the other files of the batch go on.
  */
+import { scratchDir } from '../storage/scratch.js';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -99,7 +99,7 @@ export class IngestPipeline {
         const planned = await planSources(job.source, { maxPdfPages: this.deps.options.maxPdfPages });
         jobs.plan(jobId, planned.map((p) => ({ itemId: this.metadataFor(job.metadata as JobMetadata, p.name)?.id ?? p.itemId, source: p.source, pages: p.pages })));
       }
-      const work = await mkdtemp(path.join(os.tmpdir(), `vankho-ingest-${jobId.slice(0, 8)}-`));
+      const work = await scratchDir('ingest', jobId.slice(0, 8));
       try {
         for (const item of jobs.status(jobId)!.items) {
           if (item.state !== 'pending') continue;

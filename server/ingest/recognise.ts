@@ -2,8 +2,8 @@
  * OCR of one page into the store: ALTO as the engine wrote it, then lines and words as JSON (the
  * marker that the page is done). Used by the ingest pipeline and by the demo.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { scratchDir } from '../storage/scratch.js';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ocrKeys } from '../storage/layout.js';
@@ -26,7 +26,7 @@ export async function recognisePage(
 ): Promise<void> {
   const keys = ocrKeys(imageId);
   if (await store.stat(keys.lines)) return;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vankho-page-'));
+  const dir = await scratchDir('page');
   try {
     const { data, info } = await uprightPage(source.file, source.page, pyramid).grayscale().raw().toBuffer({ resolveWithObject: true });
     // PGM: the cheapest image for Tesseract to read.

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { BadRequestError } from '../errors.js';
+import { abandoned, ABANDONED_MS, OWNER, OWNER_PREFIX } from './owner.js';
 
 export interface BlobStat {
   readonly size: number;
@@ -90,7 +91,8 @@ export class LocalBlobStore implements BlobStore {
   async putWith(key: string, write: (tempPath: string) => Promise<void>): Promise<void> {
     const target = this.localPath(key);
     await mkdir(this.tmpDir, { recursive: true });
-    const temp = path.join(this.tmpDir, `${randomBytes(8).toString('hex')}-${path.basename(target)}`);
+    // Stamped with the writer (storage/owner.ts): a sweep removes a dead process's temp files at once.
+    const temp = path.join(this.tmpDir, `${OWNER}.${randomBytes(6).toString('hex')}-${path.basename(target)}`);
     try {
       await write(temp);
       const fh = await open(temp, 'r+');
@@ -142,15 +144,18 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Removes temp files a crash left behind. Only old ones: another process (an `image add` beside the
-   * server) may be writing the young ones right now.
+   * Removes temp files a crash left behind: at once those of a dead process of this host; those of
+   * another host (storage shared over the network), or without a stamp, when untouched for an hour.
+   * Another live process (an `image add` beside the server) may be writing the others right now.
    */
-  async sweepTemp(olderThanMs = 3_600_000): Promise<number> {
+  async sweepTemp(): Promise<number> {
     const names = await readdir(this.tmpDir).catch(() => [] as string[]);
     let removed = 0;
     for (const name of names) {
       const s = await stat(path.join(this.tmpDir, name)).catch(() => null);
-      if (s && Date.now() - s.mtimeMs > olderThanMs) {
+      if (!s) continue;
+      const stamp = OWNER_PREFIX.exec(name);
+      if (stamp ? abandoned(`${stamp[1]}.${stamp[2]}`, s.mtimeMs) : Date.now() - s.mtimeMs > ABANDONED_MS) {
         await rm(path.join(this.tmpDir, name), { recursive: true, force: true });
         removed++;
       }

@@ -1,9 +1,12 @@
 import { assert } from 'chai';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'mocha';
 import { BadRequestError } from '../../server/errors.js';
 import { LocalBlobStore } from '../../server/storage/blob-store.js';
+import { OWNER } from '../../server/storage/owner.js';
+import { scratchDir, sweepScratch } from '../../server/storage/scratch.js';
 import { rejects } from '../helpers/assert.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -39,17 +42,56 @@ describe('LocalBlobStore', () => {
   });
 });
 
-describe('LocalBlobStore.sweepTemp', () => {
-  it('removes stale temp files only, leaving writes in progress alone', async () => {
-    const { utimes, mkdir } = await import('node:fs/promises');
+describe('leftovers of dead processes', () => {
+  /** A pid that was a process of this host and has exited. */
+  const deadPid = () => spawnSync('true').pid!;
+  const host = OWNER.split('.')[0]!;
+  const aged = async (file: string, hours: number) => {
+    const t = new Date(Date.now() - hours * 3600_000);
+    await utimes(file, t, t);
+  };
+
+  it("storage temp files: a dead process's at once, a live one's never, another host's and unstamped ones after an hour", async () => {
     const root = await tempDir();
     const store = new LocalBlobStore(root);
-    await mkdir(path.join(root, '.tmp'));
-    await writeFile(path.join(root, '.tmp', 'old-crash'), 'x');
-    await writeFile(path.join(root, '.tmp', 'in-progress'), 'x');
-    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
-    await utimes(path.join(root, '.tmp', 'old-crash'), twoHoursAgo, twoHoursAgo);
-    assert.strictEqual(await store.sweepTemp(), 1);
-    assert.deepEqual(await readdir(path.join(root, '.tmp')), ['in-progress']);
+    const tmp = path.join(root, '.tmp');
+    await mkdir(tmp);
+    const names = {
+      dead: `${host}.${deadPid()}.a1b2c3-pyramid.tif`,
+      mine: `${OWNER}.d4e5f6-pyramid.tif`,
+      otherHostYoung: `0000ffff.${process.pid}.aaaaaa-pyramid.tif`,
+      otherHostOld: `0000ffff.${process.pid}.bbbbbb-master-1.jpg`,
+      unstampedYoung: 'in-progress',
+      unstampedOld: 'old-crash',
+    };
+    for (const n of Object.values(names)) await writeFile(path.join(tmp, n), 'x');
+    await aged(path.join(tmp, names.otherHostOld), 2);
+    await aged(path.join(tmp, names.unstampedOld), 2);
+    await aged(path.join(tmp, names.mine), 5);
+    assert.strictEqual(await store.sweepTemp(), 3);
+    assert.deepEqual((await readdir(tmp)).sort(), [names.mine, names.otherHostYoung, names.unstampedYoung].sort());
+    // This process's own writes are stamped, and kept while it lives.
+    await store.putWith('images/x/y.txt', async (temp) => {
+      assert.match(path.basename(temp), new RegExp(`^${OWNER.replace('.', '\\.')}\\.[0-9a-f]{12}-y\\.txt$`));
+      await writeFile(temp, 'y');
+      assert.strictEqual(await store.sweepTemp(), 0, 'a write in progress is never swept');
+    });
+  });
+
+  it("work folders in TMPDIR: stamped with their writer, a dead one's removed, a live one's kept", async () => {
+    const dir = await tempDir();
+    const mine = await scratchDir('ocr');
+    assert.match(path.basename(mine), new RegExp(`^vankho-ocr-${OWNER.replace('.', '\\.')}\\.`));
+    await rm(mine, { recursive: true });
+    const dead = path.join(dir, `vankho-ingest-${host}.${deadPid()}.1a2b3c4d-XyZ123`);
+    const live = path.join(dir, `vankho-page-${OWNER}.QwErTy`);
+    const legacyOld = path.join(dir, 'vankho-ocr-AbC123');
+    const legacyYoung = path.join(dir, 'vankho-page-DeF456');
+    const notOurs = path.join(dir, 'vankho-test-GhI789');
+    for (const d of [dead, live, legacyOld, legacyYoung, notOurs]) await mkdir(path.join(d, 'sub'), { recursive: true });
+    await writeFile(path.join(dead, 'sub', 'page-1.png'), 'x');
+    for (const d of [legacyOld, notOurs]) await aged(d, 3);
+    assert.strictEqual(await sweepScratch(dir), 2);
+    assert.deepEqual((await readdir(dir)).sort(), [live, legacyYoung, notOurs].map((d) => path.basename(d)).sort());
   });
 });

@@ -5,7 +5,9 @@
  */
 import { assert } from 'chai';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { OWNER } from '../../server/storage/owner.js';
 import { after, before, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -19,6 +21,8 @@ let srv: TestServer;
 let folder: string;
 let env: Record<string, string>;
 const PAGES = 4;
+/** Pids of the ingests killed: their work folders and temp files must not outlive the next start. */
+const killed: number[] = [];
 
 /** Page stages of the one job, read from the database the CLI writes (as another process would). */
 function stages(root: string): string[] {
@@ -35,6 +39,7 @@ function stages(root: string): string[] {
 /** Starts an ingest and SIGKILLs it as soon as `when` holds for the job's page stages. */
 async function killWhen(args: string[], when: (stages: string[]) => boolean): Promise<string[]> {
   const child = spawnCli(args, env);
+  killed.push(child.pid!);
   const exited = new Promise((r) => child.once('exit', r));
   const deadline = Date.now() + 60_000;
   let seen: string[] = [];
@@ -80,6 +85,12 @@ describe('an ingest killed and resumed', () => {
     const done = await runCli(['ingest', '--resume'], env);
     assert.strictEqual(done.code, 0, done.stderr + done.stdout);
     assert.match(done.stdout, /sach-bi-ngat: done/);
+
+    // What the killed processes were writing (page images in TMPDIR, temp files in storage) is gone.
+    const host = OWNER.split('.')[0];
+    const leftovers = (await readdir(os.tmpdir())).filter((n) => killed.some((pid) => n.includes(`-${host}.${pid}.`)));
+    assert.deepEqual(leftovers, [], 'no work folder of a killed ingest is left');
+    assert.deepEqual(await readdir(path.join(srv.root, '.tmp')), [], 'no temp file of a killed ingest is left');
 
     // Again, as a librarian would by mistake: nothing new.
     const again = await runCli(['ingest', folder, '--collection', 'so-hoa'], env);
