@@ -58,6 +58,7 @@ import { PyramidImageSource } from './image/source.js';
 import { LocalBlobStore, type BlobStore } from './storage/blob-store.js';
 import { finishInterruptedChanges } from './ingest/pyramid.js';
 import { sweepScratch } from './storage/scratch.js';
+import { sweepKept } from './ingest/retention.js';
 import type { PyramidOptions } from './ingest/pyramid.js';
 
 export interface AppDeps {
@@ -137,12 +138,6 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   const store = createStore(config);
   // What killed processes left: temp files in storage, work folders in TMPDIR. Again every hour, for
   // the CLI runs killed beside a server that keeps running.
-  const sweep = async () => {
-    const [swept, folders] = [await store.sweepTemp(), await sweepScratch()];
-    if (swept + folders > 0) logger.warn({ swept, folders }, 'removed temporary files and work folders left by interrupted processes');
-  };
-  await sweep();
-  const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'sweep of leftovers failed')), 3_600_000).unref();
   const cache = new DiskDerivativeCache(path.join(config.storage.root, 'cache', 'derivatives'), config.cache.maxBytes);
   await cache.init();
   const metrics = new Metrics();
@@ -212,6 +207,16 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     options: { ...config.ingest, pyramid: pyramidOptions(config) },
   });
   const runner = new IngestRunner(ingest, jobs, logger);
+  // What killed processes left (temp files in storage, work folders in TMPDIR) and what ingest keeps
+  // past its time (uploads, quarantine): at start, and every hour for a server that keeps running.
+  const sweep = async () => {
+    const [swept, folders] = [await store.sweepTemp(), await sweepScratch()];
+    if (swept + folders > 0) logger.warn({ swept, folders }, 'removed temporary files and work folders left by interrupted processes');
+    const kept = await sweepKept(store, jobs, config.ingest.retention);
+    if (kept.uploads + kept.quarantine > 0) logger.info(kept, 'removed uploads and quarantined files past ingest.retention');
+  };
+  await sweep();
+  const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'sweep of leftovers failed')), 3_600_000).unref();
   return { config, logger, store, images, pool, catalogue, archive, auth, presentation, pdfs, index, jobs, ingest, runner, metrics, close: () => {
       pool.close();
       source.files.closeAll();

@@ -92,6 +92,13 @@ export const ConfigSchema = z
         /** Signature database (folder or file) for clamscan; empty: freshclam's. */
         database: z.string(),
       }),
+      /** How long files kept for staff are kept (ingest/retention.ts). */
+      retention: z.object({
+        /** Uploads (storage/uploads/), counted from the end of their job; 0: removed once it ends. */
+        uploadsDays: z.number().min(0),
+        /** Refused files and their reasons (storage/quarantine/), counted from their job's end. */
+        quarantineDays: z.number().min(0),
+      }),
     }),
     access: z.object({
       /** Long side, in pixels, of the images anonymous readers get of `public-reduced` items. */

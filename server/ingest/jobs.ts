@@ -149,6 +149,11 @@ export class JobStore {
     this.db.prepare('UPDATE ingest_jobs SET updated_at = ? WHERE id = ?').run(now(), id);
   }
 
+  /** Every job's source, state and last change (for the retention of uploads and quarantine). */
+  all(): { id: string; source: string; state: JobState; updatedAt: string }[] {
+    return this.db.prepare('SELECT id, source, state, updated_at AS updatedAt FROM ingest_jobs').all() as { id: string; source: string; state: JobState; updatedAt: string }[];
+  }
+
   /** The item a source (by sha256) was already ingested as, if any. */
   ingestedAs(sha256: string): string | null {
     return (this.db.prepare('SELECT item_id FROM ingest_sources WHERE sha256 = ?').pluck().get(sha256) as string | undefined) ?? null;
