@@ -222,6 +222,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
       source.files.closeAll();
       clearInterval(retry);
       clearInterval(sweeper);
+      runner.close();
       void closeIndex();
       db.close();
     } };
@@ -348,6 +349,12 @@ export function createApp(deps: AppDeps): Koa {
     app.use(r.routes());
     app.use(r.allowedMethods());
   }
-  app.silent = true; // errors are logged by errorHandler
+  // Errors before the answer starts are logged by errorHandler; these come after it started (a stored
+  // file's stream failing mid-send), when Koa can only cut the connection. A client that left is no error.
+  app.silent = true;
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    const gone = ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(err.code ?? '') || Boolean(ctx?.req.destroyed && !ctx.req.complete);
+    deps.logger[gone ? 'debug' : 'error']({ err, method: ctx?.method, path: ctx?.path }, gone ? 'client left during the answer' : 'error while answering');
+  });
   return app;
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * vankho serve | image add | image rebuild | ingest | reindex | user add|role|list | check-config  (commander). Exit codes: 0 ok, 1 a refused input,
- * 2 bad configuration or usage.
+ * 2 bad configuration or usage, 75 our storage is full or read-only (nothing refused: run again later).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { buildDeps, createLogger, createStore, openCatalogue, pyramidOptions } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError, NotFoundError } from './errors.js';
 import { addImage } from './ingest/pyramid.js';
+import { storageFault } from './storage/faults.js';
 import { rebuildProgress, showProgress } from './ingest/cli-progress.js';
 import { rebuildImage, storedImageIds } from './ingest/rebuild.js';
 import { readMetadata } from './ingest/metadata.js';
@@ -67,6 +68,8 @@ image
           const records = await addImage(store, file, { id: o.id, replace: o.replace, journal: catalogue }, pyramidOptions(cfg));
           for (const r of records) console.log(`added ${r.id} (${r.width}×${r.height}, ${r.levels} levels) from ${file}`);
         } catch (err) {
+          // Our disk, not the file: stop here, nothing refused (the images already added stay).
+          if (storageFault(err)) throw err;
           if (!(err instanceof AppError)) throw err;
           failed++;
           console.error(`refused ${file}: ${err.publicMessage}`);
@@ -106,7 +109,7 @@ image
           progress.done(id, r.outcome === 'rebuilt' ? `rebuilt from the ${r.from}` : 'already current');
         } catch (err) {
           // A full or read-only disk stops the run; anything else fails this image and the run goes on.
-          if (['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          if (storageFault(err)) throw err;
           const why = err instanceof AppError ? err.publicMessage : `${(err as Error).message ?? err}`;
           counts.failed++;
           failures.push(`${id}: ${why}`);
@@ -143,6 +146,7 @@ program
         if (!existing) jobIds.push(deps.jobs.create(source, o.collection, metadata));
       }
       let failed = 0;
+      let paused = 0;
       for (const id of [...new Set(jobIds)]) {
         const planned = await planSources(deps.jobs.job(id)!.source, { maxPdfPages: cfg.ingest.maxPdfPages }).catch(() => []);
         const stop = showProgress(deps.ingest, { items: planned.length, pages: planned.reduce((n, p) => n + p.pages.length, 0) }, Boolean(process.stdout.isTTY));
@@ -159,8 +163,13 @@ program
           if (item.state === 'failed' || item.state === 'partial') failed++;
         }
         if (status.state === 'failed') failed++;
+        if (status.state === 'paused') {
+          paused++;
+          console.error(`job ${id} paused, nothing refused or lost: free space (or make storage writable), then run \`vankho ingest --resume\``);
+        }
       }
-      process.exitCode = failed > 0 ? 1 : 0;
+      // 75 (EX_TEMPFAIL): try again later; 1: an input was refused.
+      process.exitCode = paused > 0 ? 75 : failed > 0 ? 1 : 0;
     } finally {
       deps.close();
     }
@@ -272,6 +281,11 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  const fault = storageFault(err);
+  if (fault) {
+    console.error(`stopped: ${fault.publicMessage}`);
+    process.exit(75);
+  }
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(2);

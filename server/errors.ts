@@ -96,6 +96,23 @@ export class ServiceUnavailableError extends AppError {
 }
 
 /**
+ * Our storage failed the request, not the client: full (507 `storage_full`), read-only or failing
+ * (503 `storage_read_only`, `storage_failed`). Nothing stored was lost; retry after `retryAfter` s,
+ * once an operator has freed space or repaired the disk. An ingest job meeting one is paused, not
+ * failed. Made from system errors by `storage/faults.ts`.
+ */
+export class StorageFaultError extends AppError {
+  constructor(
+    status: 503 | 507,
+    code: 'storage_full' | 'storage_read_only' | 'storage_failed',
+    message: string,
+    readonly retryAfter = 300,
+  ) {
+    super(status, code, message);
+  }
+}
+
+/**
  * The client closed the connection before its answer was ready; the work for it was dropped or stopped.
  * Nothing is sent (nginx's 499 in the request log); not an error of ours.
  */

@@ -5,7 +5,8 @@
  */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { AppError, MethodNotAllowedError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { AppError, MethodNotAllowedError, ServiceUnavailableError, StorageFaultError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { storageFault } from '../storage/faults.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,11 +33,15 @@ export function errorHandler(logger: Logger): Koa.Middleware {
       let status = 500;
       let code = 'internal_error';
       let message = 'internal server error';
-      if (err instanceof AppError) {
-        ({ status, code, publicMessage: message } = err);
-        if (err instanceof MethodNotAllowedError) ctx.set('Allow', err.allow);
-        if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', err.challenge);
-        if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) ctx.set('Retry-After', String(err.retryAfter));
+      // A system error of our storage (ENOSPC, EROFS, SQLITE_FULL…): our side, said so, retryable.
+      const fault = err instanceof AppError ? null : storageFault(err);
+      if (fault) logger.error({ err, method: ctx.method, path: ctx.path }, 'storage fault');
+      if (fault ?? err instanceof AppError) {
+        const known = (fault ?? err) as AppError;
+        ({ status, code, publicMessage: message } = known);
+        if (known instanceof MethodNotAllowedError) ctx.set('Allow', known.allow);
+        if (known instanceof UnauthorizedError) ctx.set('WWW-Authenticate', known.challenge);
+        if (known instanceof TooManyRequestsError || known instanceof ServiceUnavailableError || known instanceof StorageFaultError) ctx.set('Retry-After', String(known.retryAfter));
       } else if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         // Another process holds the database for writing longer than we wait (a `vankho reindex`): our
         // side, for a short while; the request itself was fine.
@@ -49,6 +54,12 @@ export function errorHandler(logger: Logger): Koa.Middleware {
         status = err.status!;
         code = status === 413 ? 'too_large' : 'bad_request';
         message = err.expose || err instanceof SyntaxError ? `${err instanceof SyntaxError ? 'malformed JSON: ' : ''}${err.message}` : 'bad request';
+      } else if (ctx.req.readableAborted || (ctx.req.destroyed && !ctx.req.complete)) {
+        // The client cut its request short (an upload aborted mid-way): nothing to answer, no error of ours.
+        status = 499;
+        code = 'client_gone';
+        message = 'the client closed the connection before its request was complete';
+        logger.info({ method: ctx.method, path: ctx.path, err: (err as Error).message }, 'client aborted its request');
       } else {
         logger.error({ err, method: ctx.method, path: ctx.path }, 'unhandled error');
       }

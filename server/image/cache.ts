@@ -89,8 +89,14 @@ export class DiskDerivativeCache implements DerivativeCache {
     await mkdir(tmpDir, { recursive: true });
     await mkdir(path.dirname(this.file(hash)), { recursive: true });
     const temp = path.join(tmpDir, `${hash}-${randomBytes(4).toString('hex')}`);
-    await writeFile(temp, data);
-    await rename(temp, this.file(hash));
+    try {
+      await writeFile(temp, data);
+      await rename(temp, this.file(hash));
+    } catch (err) {
+      // A full disk: the half-written temp file must not keep the space it took.
+      await rm(temp, { force: true });
+      throw err;
+    }
     this.remember(hash, data.length);
     await this.evict();
   }

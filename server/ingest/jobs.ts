@@ -52,7 +52,8 @@ export const INGEST_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
+/** `paused`: stopped by a storage fault (disk full, read-only); resumed like a queued job. */
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed';
 /** An item: `pending`, `done`, `partial` (some pages refused), `duplicate` (already ingested), `failed`. */
 export type ItemState = 'pending' | 'done' | 'partial' | 'duplicate' | 'failed';
 export type PageStage = 'pending' | 'pyramid' | 'ocr' | 'indexed' | 'rejected';
@@ -95,7 +96,7 @@ export class JobStore {
 
   /** An unfinished job for the same source and collection, to resume rather than start again. */
   findUnfinished(source: string, collection: string): string | null {
-    return (this.db.prepare("SELECT id FROM ingest_jobs WHERE source = ? AND collection_id = ? AND state IN ('queued', 'running') ORDER BY created_at LIMIT 1").pluck().get(source, collection) as string | undefined) ?? null;
+    return (this.db.prepare("SELECT id FROM ingest_jobs WHERE source = ? AND collection_id = ? AND state IN ('queued', 'running', 'paused') ORDER BY created_at LIMIT 1").pluck().get(source, collection) as string | undefined) ?? null;
   }
 
   /** Claims a job for this process if it is queued, or running under a process that is gone. */
@@ -104,15 +105,20 @@ export class JobStore {
       const row = this.db.prepare('SELECT state, owner_pid FROM ingest_jobs WHERE id = ?').get(id) as { state: JobState; owner_pid: number | null } | undefined;
       if (!row || row.state === 'done' || row.state === 'failed') return false;
       if (row.state === 'running' && row.owner_pid !== pid && processAlive(row.owner_pid)) return false;
-      this.db.prepare("UPDATE ingest_jobs SET state = 'running', owner_pid = ?, updated_at = ? WHERE id = ?").run(pid, now(), id);
+      this.db.prepare("UPDATE ingest_jobs SET state = 'running', owner_pid = ?, error = NULL, updated_at = ? WHERE id = ?").run(pid, now(), id);
       return true;
     })();
   }
 
   /** Jobs a new process should pick up: queued ones and those whose owner died. */
   resumable(): string[] {
-    const rows = this.db.prepare("SELECT id, state, owner_pid FROM ingest_jobs WHERE state IN ('queued', 'running') ORDER BY created_at").all() as { id: string; state: JobState; owner_pid: number | null }[];
-    return rows.filter((r) => r.state === 'queued' || !processAlive(r.owner_pid) || r.owner_pid === process.pid).map((r) => r.id);
+    const rows = this.db.prepare("SELECT id, state, owner_pid FROM ingest_jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY created_at").all() as { id: string; state: JobState; owner_pid: number | null }[];
+    return rows.filter((r) => r.state !== 'running' || !processAlive(r.owner_pid) || r.owner_pid === process.pid).map((r) => r.id);
+  }
+
+  /** Jobs stopped by a storage fault. */
+  paused(): string[] {
+    return this.db.prepare("SELECT id FROM ingest_jobs WHERE state = 'paused' ORDER BY created_at").pluck().all() as string[];
   }
 
   job(id: string): { source: string; collection: string; metadata: unknown; state: JobState } | null {
@@ -139,6 +145,11 @@ export class JobStore {
   setItem(id: string, item: number, state: ItemState, message: string | null = null): void {
     this.db.prepare('UPDATE ingest_items SET state = ?, message = ? WHERE job_id = ? AND position = ?').run(state, message, id, item);
     this.touch(id);
+  }
+
+  /** Stops a job for a reason of ours (a storage fault): resumable, its pages untouched. */
+  pause(id: string, reason: string): void {
+    this.db.prepare("UPDATE ingest_jobs SET state = 'paused', error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?").run(reason, now(), id);
   }
 
   finish(id: string, state: 'done' | 'failed', error: string | null = null): void {

@@ -3,6 +3,7 @@
  * img2pdf write): the JPEG stream is taken out as it is stored (DCTDecode), without re-encoding.
  * A page drawn some other way gives null: it needs rasterising (the ingest pipeline does that).
  */
+import { storageFault, withoutPaths } from '../storage/faults.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
@@ -25,7 +26,7 @@ export async function extractPdfPages(file: string, maxPages = 2000): Promise<Pd
   try {
     doc = await PDFDocument.load(await readFile(file), { updateMetadata: false });
   } catch (err) {
-    throw new InvalidInputError('corrupt_file', `${name}: not a readable PDF (${(err as Error).message})`);
+    throw storageFault(err) ?? new InvalidInputError('corrupt_file', `${name}: not a readable PDF (${withoutPaths((err as Error).message)})`);
   }
   const pages = doc.getPages();
   if (pages.length > maxPages) throw new InvalidInputError('too_many_pages', `${name}: ${pages.length} pages is over the limit of ${maxPages}`);

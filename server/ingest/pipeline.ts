@@ -5,6 +5,7 @@
  * atomic, and the catalogue row is written last, so an item is visible only when complete.
  * A refused file is quarantined with its reason; the other files of the batch go on.
  */
+import { storageFault, withoutPaths } from '../storage/faults.js';
 import { scratchDir } from '../storage/scratch.js';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -71,13 +72,31 @@ interface JobMetadata {
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */
+/**
+ * Runs `work` over `items`, `limit` at a time. After a failure no new item starts; the call settles
+ * only when every started one has (so that no work outlives the job's work folder), then throws the
+ * first failure.
+ */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure = null as { err: unknown } | null;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
+      while (next < items.length && !failure) {
+        try {
+          await work(items[next++]!);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
     }),
   );
+  if (failure) throw failure.err;
+}
+
+/** What a failure that is neither a refused input nor a storage fault tells staff: no server detail. */
+function failureMessage(err: unknown): string {
+  return err instanceof AppError ? err.publicMessage : `internal error (${err instanceof Error ? err.name : 'unknown'}; details in the server log)`;
 }
 
 export class IngestPipeline {
@@ -106,9 +125,11 @@ export class IngestPipeline {
           try {
             await this.item(jobId, job.collection, job.metadata as JobMetadata, item, work);
           } catch (err) {
-            const message = err instanceof AppError ? err.publicMessage : (err as Error).message;
+            // Our disk, not the item: the whole job waits (below).
+            const fault = storageFault(err);
+            if (fault) throw fault;
             logger.error({ err, jobId, item: item.itemId }, 'ingest item failed');
-            jobs.setItem(jobId, item.position, 'failed', message);
+            jobs.setItem(jobId, item.position, 'failed', failureMessage(err));
           }
         }
       } finally {
@@ -117,9 +138,15 @@ export class IngestPipeline {
       const items = jobs.status(jobId)!.items;
       jobs.finish(jobId, items.length > 0 && items.every((i) => i.state === 'failed') ? 'failed' : 'done');
     } catch (err) {
-      const message = err instanceof AppError ? err.publicMessage : (err as Error).message;
-      logger.error({ err, jobId }, 'ingest job failed');
-      jobs.finish(jobId, 'failed', message);
+      const fault = storageFault(err);
+      if (fault) {
+        // Full or read-only storage: nothing was refused; the job waits and is resumed (IngestRunner, --resume).
+        logger.error({ err, jobId }, 'ingest job paused: storage fault');
+        jobs.pause(jobId, fault.publicMessage);
+      } else {
+        logger.error({ err, jobId }, 'ingest job failed');
+        jobs.finish(jobId, 'failed', failureMessage(err));
+      }
     }
     return true;
   }
@@ -171,6 +198,7 @@ export class IngestPipeline {
         await this.recognise(imageId, settings, { file, page: src.kind === 'tiff' ? src.index : 0 });
         this.progress(jobId, item, page.position, 'ocr');
       } catch (err) {
+        // Only the page's own fault refuses it; ours (disk full, a bug) stops the item or the job.
         if (!(err instanceof AppError) || err.status >= 500) throw err;
         await this.quarantine(jobId, item.position, page.position, page.source, err.publicMessage);
         jobs.setPage(jobId, item.position, page.position, 'rejected', err.publicMessage);
@@ -256,7 +284,13 @@ export class IngestPipeline {
       }
     }
     // Not a single embedded scan: rasterise with poppler at the configured resolution.
-    await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);
+    try {
+      await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);
+    } catch (err) {
+      const stderr = `${(err as { stderr?: string }).stderr ?? ''}`;
+      throw storageFault(Object.assign(new Error(stderr), { code: (err as { code?: unknown }).code })) ??
+        new InvalidInputError('corrupt_file', `${path.basename(file)}, page ${page}: poppler could not rasterise it (${withoutPaths(stderr.split('\n')[0] ?? '').slice(0, 200)})`);
+    }
     return `${out}.png`;
   }
 

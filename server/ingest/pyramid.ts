@@ -22,6 +22,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { IMAGE_ID_RULE, imageKeys, isValidImageId, newVersionName, PYRAMID_FORMAT, readImageRecord, versionStartedAt, type ImageRecord } from '../storage/layout.js';
 import { sha256File } from '../storage/hash.js';
 import { abandoned, OWNER } from '../storage/owner.js';
+import { storageFault, withoutPaths } from '../storage/faults.js';
 import { pageIndexes, pyramidLevels, readTiffFile, TiffFormatError } from '../storage/tiff.js';
 import { buildExtras } from './derivatives.js';
 import { describeUnknown, detectType, EXTENSION, readHead, type DetectedType } from './detect.js';
@@ -65,7 +66,7 @@ async function tiffPages(file: string): Promise<number[]> {
   try {
     return pageIndexes(await readTiffFile(file));
   } catch (err) {
-    if (err instanceof TiffFormatError) refuse(file, 'corrupt_file', `damaged TIFF: ${err.message}`);
+    if (err instanceof TiffFormatError) refuse(file, 'corrupt_file', `damaged TIFF: ${withoutPaths(err.message)}`);
     throw err;
   }
 }
@@ -88,7 +89,7 @@ async function inspect(file: string, opts: PyramidOptions): Promise<{ type: Dete
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (err) {
-    refuse(file, 'corrupt_file', `cannot read the image header (${(err as Error).message})`);
+    throw storageFault(err) ?? refuse(file, 'corrupt_file', `cannot read the image header (${withoutPaths((err as Error).message)})`);
   }
   // Decompression bombs: refused on the header's claim, before a single pixel is decoded.
   const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
@@ -160,7 +161,8 @@ async function buildInto(
         })
         .toFile(temp);
     } catch (err) {
-      refuse(label, 'corrupt_file', `the image does not decode cleanly (${(err as Error).message.split('\n')[0]})`);
+      // A full or read-only disk fails the write with a libvips message too: that is ours, not the file's.
+      throw storageFault(err) ?? refuse(label, 'corrupt_file', `the image does not decode cleanly (${withoutPaths((err as Error).message.split('\n')[0]!)})`);
     }
   });
   const pyramid = store.localPath(keys.pyramid);

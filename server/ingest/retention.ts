@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ABANDONED_MS } from '../storage/owner.js';
-import type { JobStore } from './jobs.js';
+import type { JobState, JobStore } from './jobs.js';
 
 export interface Retention {
   readonly uploadsDays: number;
@@ -17,6 +17,8 @@ export interface Retention {
 }
 
 const DAY = 86_400_000;
+/** Queued, running and paused jobs keep what they read and refused. */
+const ENDED: readonly JobState[] = ['done', 'failed'];
 
 /** Removes uploads and quarantined files past their time. Returns how many folders of each. */
 export async function sweepKept(store: BlobStore, jobs: JobStore, retention: Retention, now = Date.now()): Promise<{ uploads: number; quarantine: number }> {
@@ -28,7 +30,7 @@ export async function sweepKept(store: BlobStore, jobs: JobStore, retention: Ret
   for (const name of await store.list('uploads')) {
     const dir = store.localPath(`uploads/${name}`);
     const of = all.filter((j) => j.source === dir || j.source.startsWith(dir + path.sep));
-    if (of.some((j) => j.state === 'queued' || j.state === 'running')) continue;
+    if (of.some((j) => !ENDED.includes(j.state))) continue;
     const ended = of.length > 0 ? Math.max(...of.map((j) => Date.parse(j.updatedAt))) : await folderTime(`uploads/${name}`);
     const keep = Math.max(retention.uploadsDays * DAY, of.length > 0 ? 0 : ABANDONED_MS);
     if (now - ended > keep) {
@@ -38,7 +40,7 @@ export async function sweepKept(store: BlobStore, jobs: JobStore, retention: Ret
   }
   for (const jobId of await store.list('quarantine')) {
     const job = all.find((j) => j.id === jobId);
-    if (job && (job.state === 'queued' || job.state === 'running')) continue;
+    if (job && !ENDED.includes(job.state)) continue;
     const ended = job ? Date.parse(job.updatedAt) : await folderTime(`quarantine/${jobId}`);
     if (now - ended > retention.quarantineDays * DAY) {
       await store.remove(`quarantine/${jobId}`);

@@ -6,6 +6,7 @@
  *   GET  /api/ingest/jobs/{job}            GET /api/ingest/jobs/{job}/events
  */
 import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Router from '@koa/router';
@@ -48,6 +49,22 @@ function limit(max: number): Transform {
   });
 }
 
+/** A source as staff see it over HTTP: its file or folder name (and page), never the server's path. */
+function sourceName(source: string): string {
+  const page = /^(file|tiff|pdf):(.*?)(?:#(\d+))?$/.exec(source);
+  if (!page) return path.basename(source);
+  return `${path.basename(page[2]!)}${page[3] ? `#${page[3]}` : ''}`;
+}
+
+/** The job as answered over HTTP: every source named, not located. */
+export function publicStatus(s: JobStatus): JobStatus {
+  return {
+    ...s,
+    source: sourceName(s.source),
+    items: s.items.map((i) => ({ ...i, source: sourceName(i.source), pages: i.pages.map((p) => ({ ...p, source: sourceName(p.source) })) })),
+  };
+}
+
 function summary(s: JobStatus) {
   return {
     state: s.state,
@@ -74,7 +91,7 @@ export function ingestRoutes(deps: IngestRoutesDeps): Router {
   const status = (id: string) => {
     const s = deps.jobs.status(id);
     if (!s) throw new NotFoundError(`no ingest job "${id}"`, 'unknown_job');
-    return s;
+    return publicStatus(s);
   };
 
   router.post('/', staff, async (ctx) => {
@@ -125,7 +142,8 @@ export function ingestRoutes(deps: IngestRoutesDeps): Router {
         res.write(`event: progress\ndata: ${data}\n\n`);
         last = data;
       }
-      if (s.state === 'done' || s.state === 'failed') {
+      // A paused job (our storage failed) ends the stream too: it resumes on its own, watch it again later.
+      if (s.state === 'done' || s.state === 'failed' || s.state === 'paused') {
         res.write(`event: end\ndata: ${JSON.stringify({ state: s.state })}\n\n`);
         break;
       }

@@ -6,6 +6,7 @@
  * - a single image → one item of one page.
  * Page sources are strings kept in the job: `file:PATH`, `tiff:PATH#INDEX`, `pdf:PATH#PAGE`.
  */
+import { storageFault, withoutPaths } from '../storage/faults.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
@@ -35,7 +36,7 @@ async function pdfPageCount(file: string, maxPages: number): Promise<number> {
   try {
     count = (await PDFDocument.load(await readFile(file), { updateMetadata: false })).getPageCount();
   } catch (err) {
-    throw new InvalidInputError('corrupt_file', `${path.basename(file)}: not a readable PDF (${(err as Error).message})`);
+    throw storageFault(err) ?? new InvalidInputError('corrupt_file', `${path.basename(file)}: not a readable PDF (${withoutPaths((err as Error).message)})`);
   }
   if (count > maxPages) throw new InvalidInputError('too_many_pages', `${path.basename(file)}: ${count} pages is over the limit of ${maxPages} (ingest.maxPdfPages)`);
   return count;

@@ -1,0 +1,51 @@
+/**
+ * Telling "our disk is full or read-only" from "your file is bad". Node and SQLite say it with error
+ * codes; libvips, poppler and Tesseract only in their messages (`system error: No space left on
+ * device`), which carry the strerror text of the C library (English: the server runs them with its
+ * own locale, and libvips always appends it in this form).
+ */
+import { AppError, StorageFaultError } from '../errors.js';
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+const READ_ONLY = new Set(['EROFS', 'SQLITE_READONLY']);
+const FAILED = new Set(['EIO', 'SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN']);
+
+const MESSAGES: readonly [RegExp, 'full' | 'read_only' | 'failed'][] = [
+  [/No space left on device|Disk quota exceeded|database or disk is full/, 'full'],
+  [/Read-only file system|attempt to write a readonly database/, 'read_only'],
+  [/Input\/output error|disk I\/O error/, 'failed'],
+];
+
+function fault(kind: 'full' | 'read_only' | 'failed'): StorageFaultError {
+  switch (kind) {
+    case 'full':
+      return new StorageFaultError(507, 'storage_full', "the server's storage is full: nothing was lost or refused; try again once space has been freed");
+    case 'read_only':
+      return new StorageFaultError(503, 'storage_read_only', "the server's storage is read-only just now: nothing was lost or refused; try again later");
+    case 'failed':
+      return new StorageFaultError(503, 'storage_failed', "the server's storage failed to read or write: nothing was refused; try again later");
+  }
+}
+
+/**
+ * The StorageFaultError an error stands for, or null when it is no storage failure (a bad input, a
+ * bug). SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…) count as their base.
+ */
+export function storageFault(err: unknown): StorageFaultError | null {
+  if (err instanceof StorageFaultError) return err;
+  if (err instanceof AppError || !(err instanceof Error)) return null;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    const base = code.startsWith('SQLITE_') ? code.split('_').slice(0, 2).join('_') : code;
+    if (FULL.has(base)) return fault('full');
+    if (READ_ONLY.has(base)) return fault('read_only');
+    if (FAILED.has(base)) return fault('failed');
+  }
+  for (const [pattern, kind] of MESSAGES) if (pattern.test(err.message)) return fault(kind);
+  return null;
+}
+
+/** `message` (a library's, about a file of ours) without the server's paths: each absolute path becomes its file name. */
+export function withoutPaths(message: string): string {
+  return message.replace(/(?<![\w:/.])(?:\/[^\s/:'"()]+)+\/([^\s/:'"()]+)/g, '$1');
+}
