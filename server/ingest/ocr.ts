@@ -3,6 +3,7 @@
  * `chi_tra_vert`, `eng`), run as a process. The language models and page segmentation come from the
  * item's description (`ocrSettings`).
  */
+import { diskFault, storageFault } from '../storage/faults.js';
 import { scratchDir } from '../storage/scratch.js';
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
@@ -53,10 +54,15 @@ export class TesseractOcr implements Ocr {
     try {
       const out = path.join(dir, 'page');
       // One thread per page: pages run in parallel, which uses the cores better than OpenMP inside one.
-      await run(this.binary, [imagePath, out, '-l', settings.languages, '--psm', String(settings.psm), 'alto'], {
-        env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-        maxBuffer: 16 << 20,
-      });
+      try {
+        await run(this.binary, [imagePath, out, '-l', settings.languages, '--psm', String(settings.psm), 'alto'], {
+          env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+          maxBuffer: 16 << 20,
+        });
+      } catch (err) {
+        // Its output could not be written (TMPDIR full): ours, not the page's.
+        throw storageFault(Object.assign(new Error(`${(err as { stderr?: string }).stderr ?? ''}`), { code: (err as { code?: unknown }).code })) ?? (await diskFault(dir)) ?? err;
+      }
       return await readFile(`${out}.xml`, 'utf8');
     } finally {
       await rm(dir, { recursive: true, force: true });

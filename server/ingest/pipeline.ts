@@ -5,7 +5,7 @@
  * atomic, and the catalogue row is written last, so an item is visible only when complete.
  * A refused file is quarantined with its reason; the other files of the batch go on.
  */
-import { storageFault, withoutPaths } from '../storage/faults.js';
+import { diskFault, storageFault, withoutPaths } from '../storage/faults.js';
 import { scratchDir } from '../storage/scratch.js';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -289,6 +289,7 @@ export class IngestPipeline {
     } catch (err) {
       const stderr = `${(err as { stderr?: string }).stderr ?? ''}`;
       throw storageFault(Object.assign(new Error(stderr), { code: (err as { code?: unknown }).code })) ??
+        (await diskFault(work)) ??
         new InvalidInputError('corrupt_file', `${path.basename(file)}, page ${page}: poppler could not rasterise it (${withoutPaths(stderr.split('\n')[0] ?? '').slice(0, 200)})`);
     }
     return `${out}.png`;

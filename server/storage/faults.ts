@@ -4,6 +4,8 @@
  * device`), which carry the strerror text of the C library (English: the server runs them with its
  * own locale, and libvips always appends it in this form).
  */
+import { rm, statfs, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { AppError, StorageFaultError } from '../errors.js';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
@@ -48,4 +50,25 @@ export function storageFault(err: unknown): StorageFaultError | null {
 /** `message` (a library's, about a file of ours) without the server's paths: each absolute path becomes its file name. */
 export function withoutPaths(message: string): string {
   return message.replace(/(?<![\w:/.])(?:\/[^\s/:'"()]+)+\/([^\s/:'"()]+)/g, '$1');
+}
+
+/** Below this much free space, a write that failed is taken to have failed for want of room. */
+const NEARLY_FULL = 1 << 20;
+
+/**
+ * After a program that wrote into `dir` failed without saying why in words we know (poppler's
+ * `libpng error: Write Error`, Tesseract's): is `dir`'s file system full or read-only? Asked at once,
+ * before the program's partial output is removed. Null: the disk is fine, the input was the cause.
+ */
+export async function diskFault(dir: string): Promise<StorageFaultError | null> {
+  try {
+    const s = await statfs(dir);
+    if (s.bavail * s.bsize < NEARLY_FULL) return fault('full');
+    const probe = path.join(dir, `.vankho-probe-${process.pid}`);
+    await writeFile(probe, 'probe');
+    await rm(probe, { force: true });
+    return null;
+  } catch (err) {
+    return storageFault(err);
+  }
 }

@@ -2,7 +2,7 @@
  * Starts a real Văn Khố server on 127.0.0.1:0 over a fresh temporary storage root, with the real
  * backends (disk store, sharp, disk cache). Nothing of ours is mocked.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -47,7 +47,9 @@ export const STAFF = Object.freeze({ Authorization: `Bearer ${TEST_STAFF_KEY}` }
  * the staff key above is set (loopback is not staff).
  */
 export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
-  const root = await tempDir();
+  // A storage root of the test's own (a small file system mounted for it) is emptied on close, not removed.
+  const own = (overrides.storage as { root?: string } | undefined)?.root;
+  const root = own ?? (await tempDir());
   const config = loadConfig({
     env: {},
     overrides: {
@@ -69,7 +71,8 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     deps.close();
-    await rm(root, { recursive: true, force: true });
+    if (own) for (const name of await readdir(root)) await rm(path.join(root, name), { recursive: true, force: true });
+    else await rm(root, { recursive: true, force: true });
   };
   // Closed by the root hooks if the test file does not (test/helpers/root-hooks.ts).
   untrack = track(`test server on ${host} over ${root}`, close);
