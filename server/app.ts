@@ -191,7 +191,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
     if (answer.kind !== 'info') throw new Error('unreachable: the system sees every image in full');
     const size = Math.max(Number(answer.json.width), Number(answer.json.height)) <= maxSide ? 'max' : `!${maxSide},${maxSide}`;
     const request = parseImageRequest(imageId, { region: 'full', size, rotation: '0', qualityFormat: 'default.jpg' }, 3);
-    return images.produce(await images.prepare(request, system));
+    return images.produce(await images.prepare(request, system), undefined, { wait: true });
   });
   const auth = new Auth(config, db, store, logger);
   const jobs = new JobStore(db);
@@ -268,7 +268,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.state.route = 'readyz';
     ctx.set('Cache-Control', 'no-store');
     const { running, queued, queueLimit, workers } = deps.pool.stats();
-    const busy = deps.pool.saturated();
+    const busy = deps.pool.busy();
     if (busy) ctx.set('Retry-After', '5');
     ctx.status = busy ? 503 : 200;
     ctx.body = { status: busy ? 'busy' : 'ready', render: { workers, running, queued, queueLimit } };

@@ -54,8 +54,12 @@ interface Job {
   worker?: Worker;
   timer?: NodeJS.Timeout;
   started?: number;
+  /** Handed to its process (which may not have begun it yet). */
+  sent?: boolean;
   /** The process said it began the render. */
   acknowledged?: boolean;
+  /** Answered already (the client left during the render's grace): the process's reply is dropped. */
+  settled?: boolean;
   /** Times given to another process because its own died before beginning it (at most once). */
   attempts?: number;
 }
@@ -65,6 +69,9 @@ interface Worker {
   readonly ready: Promise<void>;
   job: Job | null;
 }
+
+/** A running render whose client left is let finish within this time from its start, else killed. */
+const CANCEL_GRACE_MS = 1000;
 
 const shuttingDown = () => new ServiceUnavailableError('the image server is shutting down', 5, 'shutting_down');
 
@@ -80,6 +87,7 @@ export class RenderPool {
   /** Mean render time (ms, moving), for Retry-After. */
   private meanMs = 500;
   private counts = { completed: 0, rejected: 0, cancelled: 0, timedOut: 0, crashed: 0 };
+  private busyLatch = false;
 
   constructor(private readonly opts: RenderPoolOptions) {}
 
@@ -88,10 +96,12 @@ export class RenderPool {
    * `render_timeout`), ClientGoneError (the signal fired), or the render's own error (its message and
    * `code` kept: a missing file is told apart by the caller).
    */
-  run(image: StoredImage, plan: ImagePlan, opts: RenderOptions, signal?: AbortSignal): Promise<Buffer> {
+  run(image: StoredImage, plan: ImagePlan, opts: RenderOptions, signal?: AbortSignal, how: { wait?: boolean } = {}): Promise<Buffer> {
     if (signal?.aborted) return Promise.reject(new ClientGoneError());
     if (this.closed) return Promise.reject(shuttingDown());
-    if (this.saturated()) {
+    // `wait`: the server's own work (an item's PDF, page by page) queues past the limit rather than fail.
+    if (this.saturated() && !how.wait) {
+      this.busyLatch = true;
       this.counts.rejected++;
       return Promise.reject(
         new ServiceUnavailableError(
@@ -116,6 +126,16 @@ export class RenderPool {
   /** Whether a render asked now would be refused (the queue is full): readiness reports it. */
   saturated(): boolean {
     return this.idleWorkers() === 0 && this.waiting.length >= this.opts.queue;
+  }
+
+  /**
+   * Readiness with hysteresis, so that a balancer does not flap: busy from the moment the queue is
+   * full until it has drained to half.
+   */
+  busy(): boolean {
+    if (this.saturated()) this.busyLatch = true;
+    else if (this.waiting.length <= Math.floor(this.opts.queue / 2)) this.busyLatch = false;
+    return this.busyLatch;
   }
 
   stats(): RenderPoolStats {
@@ -167,6 +187,7 @@ export class RenderPool {
             this.counts.timedOut++;
             this.kill(w, new ServiceUnavailableError(`rendering this image took longer than ${this.opts.timeoutMs / 1000} s and was stopped; ask for a smaller size`, 30, 'render_timeout'));
           }, this.opts.timeoutMs);
+          job.sent = true;
           w.child.send(job.message);
         },
         () => undefined, // the exit handler fails the job
@@ -238,19 +259,40 @@ export class RenderPool {
     this.dispatch();
   }
 
+  /**
+   * The client left. A queued render is dropped; one given to a process that has not received it yet
+   * (the process still starting) is taken back; one running is left to finish if it ends within
+   * CANCEL_GRACE_MS of its start (a new process costs more than a short render: a reader zooming
+   * cancels many), and killed otherwise.
+   */
   private cancel(job: Job): void {
     this.counts.cancelled++;
-    if (job.worker) {
-      if (job.worker.job === job) this.kill(job.worker, new ClientGoneError());
+    const worker = job.worker;
+    if (!worker) {
+      const at = this.waiting.indexOf(job);
+      if (at >= 0) this.waiting.splice(at, 1);
+      this.settle(job, new ClientGoneError());
       return;
     }
-    const at = this.waiting.indexOf(job);
-    if (at >= 0) this.waiting.splice(at, 1);
+    if (worker.job !== job) return;
+    if (!job.sent) {
+      worker.job = null;
+      job.worker = undefined;
+      this.settle(job, new ClientGoneError());
+      this.dispatch();
+      return;
+    }
     this.settle(job, new ClientGoneError());
+    const left = CANCEL_GRACE_MS - (performance.now() - (job.started ?? performance.now()));
+    job.timer = setTimeout(() => {
+      if (worker.job === job) this.kill(worker, new ClientGoneError());
+    }, Math.max(0, left));
   }
 
   private settle(job: Job, err: Error | null, data?: Buffer): void {
     clearTimeout(job.timer);
+    if (job.settled) return;
+    job.settled = true;
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
     if (err) job.reject(err);
     else job.resolve(data!);

@@ -171,8 +171,9 @@ export class ImageService {
    * remove the version this request looked up between `prepare` and here: then it is looked up again
    * and produced from the new version, once.
    */
-  async produce(prepared: PreparedImage, signal?: AbortSignal): Promise<Buffer> {
-    return (await this.produceServed(prepared, signal)).data;
+  /** `wait`: the server's own work (an item's PDF) waits for room in the render queue rather than get 503. */
+  async produce(prepared: PreparedImage, signal?: AbortSignal, how: { wait?: boolean } = {}): Promise<Buffer> {
+    return (await this.produceServed(prepared, signal, how)).data;
   }
 
   /**
@@ -180,18 +181,18 @@ export class ImageService {
    * `signal`: the client left; its render is dropped or stopped (ClientGoneError).
    * @throws ServiceUnavailableError when the render pool is full or the render ran out of time.
    */
-  async produceServed(prepared: PreparedImage, signal?: AbortSignal): Promise<{ data: Buffer; served: PreparedImage }> {
+  async produceServed(prepared: PreparedImage, signal?: AbortSignal, how: { wait?: boolean } = {}): Promise<{ data: Buffer; served: PreparedImage }> {
     try {
-      return { data: await this.produceFrom(prepared, signal), served: prepared };
+      return { data: await this.produceFrom(prepared, signal, how), served: prepared };
     } catch (err) {
       if (!isMissingFile(err)) throw err;
       this.source.forget(prepared.image.id);
       const served = await this.planFor(prepared.request, prepared.variant);
-      return { data: await this.produceFrom(served, signal), served };
+      return { data: await this.produceFrom(served, signal, how), served };
     }
   }
 
-  private async produceFrom(prepared: PreparedImage, signal?: AbortSignal): Promise<Buffer> {
+  private async produceFrom(prepared: PreparedImage, signal?: AbortSignal, how: { wait?: boolean } = {}): Promise<Buffer> {
     const { image, plan: p } = prepared;
     const copy = storedCopy(image, p);
     if (copy) {
@@ -199,7 +200,7 @@ export class ImageService {
       return copyStored(image, p, copy, this.files);
     }
     const key = `${planKey(p)}|${image.version}|q${this.options.render.quality}`;
-    const { data, outcome } = await this.cache.getOrRender(key, (stop) => this.options.pool.run(image, p, this.options.render, stop), signal);
+    const { data, outcome } = await this.cache.getOrRender(key, (stop) => this.options.pool.run(image, p, this.options.render, stop, how), signal);
     this.options.onOutcome?.(outcome);
     return data;
   }

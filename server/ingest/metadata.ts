@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { BadRequestError } from '../errors.js';
+import { IMAGE_ID_RULE, INGEST_ITEM_ID_RULE, isValidImageId, isValidIngestItemId } from '../storage/layout.js';
 
 export interface ItemMetadata {
   readonly path: string;
@@ -46,7 +47,21 @@ function fromRow(row: Record<string, string>, line: number): ItemMetadata {
   return { path: row.path.trim(), ...top, description };
 }
 
+/** Identifiers are checked before any work: one that leaves no room for page names is refused now, not when the job runs. */
+function checkIds(rows: ItemMetadata[], file: string): ItemMetadata[] {
+  for (const r of rows) {
+    if (r.id !== undefined && !isValidIngestItemId(String(r.id))) {
+      throw new BadRequestError('invalid_metadata', `${path.basename(file)}, ${r.path}: id "${String(r.id).slice(0, 140)}": ${isValidImageId(String(r.id)) ? INGEST_ITEM_ID_RULE : IMAGE_ID_RULE}`);
+    }
+  }
+  return rows;
+}
+
 export async function readMetadata(file: string): Promise<ItemMetadata[]> {
+  return checkIds(await readRows(file), file);
+}
+
+async function readRows(file: string): Promise<ItemMetadata[]> {
   const text = await readFile(file, 'utf8');
   if (path.extname(file).toLowerCase() === '.json') {
     let rows: unknown;

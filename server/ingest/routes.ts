@@ -17,6 +17,7 @@ import { identityOf } from '../auth/identity.js';
 import { Id } from '../catalogue/schema.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { INGEST_ITEM_ID_RULE, isValidIngestItemId } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import type { JobStatus, JobStore } from './jobs.js';
 import { idFromFileName } from './pyramid.js';
@@ -24,7 +25,7 @@ import type { IngestRunner } from './runner.js';
 
 const UploadQuery = z.object({
   collection: Id,
-  item: Id.optional(),
+  item: Id.refine(isValidIngestItemId, INGEST_ITEM_ID_RULE).optional(),
   filename: z.string().min(1).max(255).default('upload'),
   title: z.string().trim().min(1).max(500).optional(),
 });

@@ -115,6 +115,19 @@ export function isValidImageId(id: string): boolean {
   return IMAGE_ID.test(id) && !id.includes('..');
 }
 
+/**
+ * An ingested item's pages are images named `{item}-p{n}`: the item's identifier leaves room for the
+ * suffix of a page number up to 999 999 within the 128 characters of an image identifier.
+ */
+export const ITEM_ID_MAX = 120;
+
+export const INGEST_ITEM_ID_RULE = `an ingested item's identifier is at most ${ITEM_ID_MAX} characters (its pages are named ID-p1, ID-p2, … within the 128 of an image identifier)`;
+
+/** A valid identifier for an item whose page images will be derived from it. */
+export function isValidIngestItemId(id: string): boolean {
+  return isValidImageId(id) && id.length <= ITEM_ID_MAX;
+}
+
 /** OCR results of an image: ALTO as the engine wrote it, and lines/words as JSON for annotations. */
 export const ocrKeys = (imageId: string) => ({
   alto: `ocr/${imageId}/alto.xml`,

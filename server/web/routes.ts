@@ -195,7 +195,18 @@ export function webRoutes(deps: WebDeps): Router {
     const { item, content } = await deps.archive.readableItem(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
     // The PDF holds every page at print size: readers who get reduced images sign in for it.
     if (content.effect === 'reduced') throw new UnauthorizedError('sign in to download this document as a PDF');
-    const file = await deps.archive.openStored(await deps.pdfs.get(item));
+    // A first request builds the PDF page by page, sending nothing meanwhile: the idle timeout
+    // (server.timeouts.idleSeconds) must not cut the connection of a long book.
+    const socket = ctx.req.socket;
+    const idle = socket.timeout ?? 0;
+    socket.setTimeout(0);
+    let key: string;
+    try {
+      key = await deps.pdfs.get(item);
+    } finally {
+      socket.setTimeout(idle);
+    }
+    const file = await deps.archive.openStored(key);
     if (setValidators(ctx, `"pdf-${item.id}-${item.version}"`, file.modified, setAccessCaching(ctx, deps.archive.openToAll(item.access), 'public, max-age=3600'))) {
       ctx.status = 304;
       return;

@@ -15,6 +15,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { projectRoot } from '../../server/config.js';
 import { NotFoundError } from '../../server/errors.js';
+import { readMetadata } from '../../server/ingest/metadata.js';
 import { rejects } from '../helpers/assert.js';
 import { runCli } from '../helpers/cli.js';
 import { presentation3Errors } from '../helpers/iiif-schema.js';
@@ -293,6 +294,23 @@ describe('ingest', () => {
       const res = await srv.get('/api/ingest?collection=so-hoa&filename=to.tif', { method: 'POST', body: big, headers: STAFF });
       assert.strictEqual(res.status, 413);
       assert.match(await res.text(), /over the limit of 5000000 bytes/);
+    });
+
+    it('refuses up front an item identifier that leaves no room for its page names, and takes one that does', async () => {
+      const long = 'a'.repeat(128); // a valid identifier, but its first page would be a…a-p1: 131 characters
+      const res = await srv.get(`/api/ingest?collection=so-hoa&filename=x.jpg&item=${long}`, { method: 'POST', body: 'x', headers: STAFF });
+      assert.strictEqual(res.status, 400);
+      assert.match(await res.text(), /at most 120 characters \(its pages are named ID-p1/);
+      const fits = 'b'.repeat(120);
+      const ok = await srv.get(`/api/ingest?collection=so-hoa&filename=trang.jpg&item=${fits}`, { method: 'POST', body: await readFile(data('manuscripts', '2568591_16.jpg')), headers: STAFF });
+      assert.strictEqual(ok.status, 202);
+      const { events } = (await ok.json()) as Json;
+      assert.match(await (await srv.get(events, { headers: STAFF })).text(), /event: end\ndata: \{"state":"done"\}/);
+      assert.deepEqual((await srv.deps.catalogue.getItem(fits)).canvases.map((c) => c.image), [`${fits}-p1`]);
+      // The same rule for the identifiers of a metadata file, before any work.
+      const meta = path.join(await tempDir(), 'mo-ta.json');
+      await writeFile(meta, JSON.stringify([{ path: 'x', id: long }]));
+      await rejects(readMetadata(meta), /mo-ta\.json, x: id "a+": an ingested item's identifier is at most 120 characters/);
     });
 
     it('answers 400 for a bad request, 404 for an unknown job', async () => {

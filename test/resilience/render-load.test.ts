@@ -59,7 +59,7 @@ const until = async (what: string, check: () => boolean, ms = 20_000) => {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
 };
 
@@ -108,9 +108,12 @@ describe('resilience: image renders under load', function () {
     assert.isTrue(pool.saturated(), 'all of that was answered while the queue stayed full');
 
     // The clients leave: their queued renders are dropped and the running ones stopped; the render
-    // processes are killed and nothing renders any more within a few seconds.
+    // processes are killed and nothing renders any more within a few seconds. (Cut once the renders
+    // have run past the grace a short render gets: over a second of CPU each.)
     const pids = renderProcesses().map((p) => p.pid);
     assert.lengthOf(pids, 2, 'one process a running render');
+    const started = Object.fromEntries(renderProcesses().map((p) => [p.pid, p.ticks]));
+    await until('both rendering for over a second', () => renderProcesses().filter((p) => p.ticks - (started[p.pid] ?? 0) > 100).length === 2);
     for (const r of inFlight) r.cut();
     await until('the pool idle', () => pool.stats().running === 0 && pool.stats().queued === 0, 5_000);
     await until('the render processes gone', () => renderProcesses().every((p) => !pids.includes(p.pid)), 5_000);
@@ -137,6 +140,54 @@ describe('resilience: image renders under load', function () {
       assert.strictEqual(a.status, 200);
       const m = await sharp(a.body).metadata();
       assert.isAbove(m.width!, 600, 'rotated: the bounding box is wider than the image');
+    }
+  });
+
+  it('lets a short render whose client left finish in its process rather than start a new one', async () => {
+    await srv.get('/iiif/3/big/full/64,/0/default.png'); // the processes are up
+    const pids = renderProcesses().map((p) => p.pid).sort();
+    const before = srv.deps.pool.stats();
+    // A PNG of 1 200 px of noise: a few hundred milliseconds, within the grace of a second.
+    const r = request(`${srv.url}/iiif/3/big/full/1200,/0/default.png`);
+    await until('the render running', () => srv.deps.pool.stats().running === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    r.cut();
+    await until('the pool idle', () => srv.deps.pool.stats().running === 0, 5_000);
+    const after = srv.deps.pool.stats();
+    assert.strictEqual(after.cancelled - before.cancelled, 1);
+    assert.strictEqual(after.completed - before.completed, 1, 'the render finished, its answer dropped');
+    assert.deepEqual(renderProcesses().map((p) => p.pid).sort(), pids, 'no process killed or started');
+  });
+
+  it("builds an item's PDF while the queue is full (the server's own renders wait), and readiness recovers only once the queue has drained to half", async () => {
+    const one = await startTestServer({ image: { render: { workers: 1, queue: 4, timeoutSeconds: 120 } }, cache: { maxBytes: 0 } });
+    try {
+      await one.add(scan, 'big');
+      await one.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
+      await one.deps.catalogue.putCollection({ id: 'bo-suu-tap', library: 'tinh', label: { vi: 'Bộ sưu tập' } });
+      await one.deps.catalogue.putItem({ id: 'ban-do', collection: 'bo-suu-tap', kind: 'map', canvases: [{ image: 'big' }], description: { title: { vi: 'Bản đồ' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/' } });
+      const pool = one.deps.pool;
+      const inFlight = [1, 2, 3, 4, 5].map((n) => request(heavy(one, n)));
+      await until('one running, four waiting', () => pool.stats().running === 1 && pool.stats().queued === 4);
+      const readiness = async () => (await one.get('/readyz')).status;
+      assert.strictEqual(await readiness(), 503);
+      const pdf = request(`${one.url}/items/ban-do/pdf`);
+      await until("the PDF's page queued past the limit", () => pool.stats().queued === 5);
+      // Clients leave one by one: the queue is no longer full, but readiness waits until it is half.
+      inFlight[4]!.cut();
+      inFlight[3]!.cut();
+      await until('three waiting', () => pool.stats().queued === 3);
+      assert.isFalse(pool.saturated());
+      assert.strictEqual(await readiness(), 503, 'busy until drained to half');
+      inFlight[2]!.cut();
+      await until('two waiting', () => pool.stats().queued === 2);
+      assert.strictEqual(await readiness(), 200);
+      for (const r of inFlight) r.cut();
+      const answer = await pdf.done;
+      assert.strictEqual(answer.status, 200, answer.body.toString().slice(0, 200));
+      assert.strictEqual(answer.body.subarray(0, 5).toString(), '%PDF-');
+    } finally {
+      await one.close();
     }
   });
 
