@@ -4,6 +4,9 @@
  * listener of their own, and no staff rights for a same-host proxy or a cross-site upload.
  */
 import { assert } from 'chai';
+import { readdir } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { startMetricsListener } from '../../server/app.js';
 import { data } from '../helpers/shared.js';
@@ -133,5 +136,32 @@ describe('hardening: hosts and headers', () => {
     });
     assert.strictEqual(crossSite.status, 403);
     assert.match(await crossSite.text(), /cross_site/);
+  });
+});
+
+describe('hardening: errors that are not ours', () => {
+  it('takes an upload the client cut short as the client leaving: not a logged 500, nothing kept', async () => {
+    const logs: Record<string, unknown>[] = [];
+    const srv = await startTestServer({}, { logs });
+    try {
+      await srv.deps.catalogue.putLibrary({ id: 'tinh', name: { vi: 'Thư viện tỉnh' } });
+      await srv.deps.catalogue.putCollection({ id: 'so-hoa', library: 'tinh', label: { vi: 'Số hoá' } });
+      const { port } = new URL(srv.url);
+      await new Promise<void>((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/ingest?collection=so-hoa&filename=to-lon.tif', headers: { ...STAFF, 'Content-Length': String(5_000_000) } });
+        req.on('error', () => resolve());
+        req.write(Buffer.alloc(200_000, 7), () => setTimeout(() => req.destroy(), 200));
+        req.on('close', () => resolve());
+      });
+      const deadline = Date.now() + 5000;
+      while (!logs.some((l) => l.msg === 'client aborted its request') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.isTrue(logs.some((l) => l.msg === 'client aborted its request'), JSON.stringify(logs.map((l) => l.msg)));
+      assert.isFalse(logs.some((l) => Number(l.level) >= 50), `no error logged: ${JSON.stringify(logs.filter((l) => Number(l.level) >= 50))}`);
+      assert.deepEqual(await readdir(path.join(srv.root, '.tmp')).catch(() => []), [], 'the partial upload is removed');
+      assert.deepEqual(await readdir(path.join(srv.root, 'uploads')).catch(() => []), []);
+      assert.deepEqual(srv.deps.jobs.all(), []);
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -46,7 +46,7 @@ export const STAFF = Object.freeze({ Authorization: `Bearer ${TEST_STAFF_KEY}` }
  * Unless overridden: images that no item shows are public (the Image API suites add bare images), and
  * the staff key above is set (loopback is not staff).
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: { logs?: Record<string, unknown>[] } = {}): Promise<TestServer> {
   // A storage root of the test's own (a small file system mounted for it) is emptied on close, not removed.
   const own = (overrides.storage as { root?: string } | undefined)?.root;
   const root = own ?? (await tempDir());
@@ -61,7 +61,11 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       ...overrides,
     },
   });
-  const deps = await buildDeps(config, pino({ level: 'silent' }));
+  // `logs`: the server's log lines (info and up) as objects, for tests of what operators see.
+  const logger = options.logs
+    ? pino({ level: 'info' }, { write: (line: string) => void options.logs!.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: 'silent' });
+  const deps = await buildDeps(config, logger);
   // On 127.0.0.1 unless `server.host` is overridden (a veth address, for clients in a namespace).
   const host = config.server.host;
   const server: Server = createHttpServer(createApp(deps), config.server.timeouts).listen(0, host);
