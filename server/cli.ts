@@ -98,18 +98,20 @@ image
       process.exitCode = 1;
       return;
     }
+    // The catalogue's journal keeps a rebuild and a replacement of the same image apart.
+    const { db, catalogue } = await openCatalogue(cfg, store, createLogger({ ...cfg, log: { level: 'warn' } }));
     const progress = rebuildProgress(todo.length, Boolean(process.stdout.isTTY));
     const counts = { rebuilt: 0, current: 0, failed: 0 };
     const failures: string[] = [];
     try {
       for (const id of todo) {
         try {
-          const r = await rebuildImage(store, id, pyramidOptions(cfg), o.force);
+          const r = await rebuildImage(store, id, pyramidOptions(cfg), o.force, catalogue);
           counts[r.outcome]++;
           progress.done(id, r.outcome === 'rebuilt' ? `rebuilt from the ${r.from}` : 'already current');
         } catch (err) {
-          // A full or read-only disk stops the run; anything else fails this image and the run goes on.
-          if (storageFault(err)) throw err;
+          // A full or read-only disk (or one we may not write to) stops the run; anything else fails this image and the run goes on.
+          if (storageFault(err) || ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
           const why = err instanceof AppError ? err.publicMessage : `${(err as Error).message ?? err}`;
           counts.failed++;
           failures.push(`${id}: ${why}`);
@@ -118,6 +120,7 @@ image
       }
     } finally {
       progress.stop();
+      db.close();
     }
     for (const f of failures) console.error(`not rebuilt ${f}`);
     console.log(`${counts.rebuilt} rebuilt, ${counts.current} already current, ${counts.failed} failed`);

@@ -121,7 +121,8 @@ export interface Catalogue {
    * record now has (their items' versions move on) and the entries close. Returns the items changed.
    * Entries a killed process left open are listed by `openImageChanges` and settled at start.
    */
-  beginImageChanges(imageIds: readonly string[], owner: string): Promise<void>;
+  /** @throws ConflictError when another owner's entry for one of the images is open and `stillOpen` says it is live. */
+  beginImageChanges(imageIds: readonly string[], owner: string, stillOpen?: (change: ImageChange) => boolean): Promise<void>;
   openImageChanges(): Promise<ImageChange[]>;
   settleImageChanges(imageIds: readonly string[], owner: string): Promise<number>;
   /** Latest change anywhere: for collection ETags. */

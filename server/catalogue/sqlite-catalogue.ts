@@ -4,7 +4,7 @@
  * `items` on every write, so that listings filter in SQL.
  */
 import type { AccessLevel } from '../auth/policy.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../storage/sqlite.js';
 import { parseOrThrow } from '../validation.js';
@@ -448,10 +448,23 @@ export class SqliteCatalogue implements Catalogue {
     return found;
   }
 
-  async beginImageChanges(imageIds: readonly string[], owner: string): Promise<void> {
+  async beginImageChanges(imageIds: readonly string[], owner: string, stillOpen: (change: ImageChange) => boolean = () => true): Promise<void> {
     const now = new Date().toISOString();
     const insert = this.stmt('INSERT OR REPLACE INTO image_changes (image_id, owner, started_at) VALUES (?, ?, ?)');
-    this.db.transaction(() => imageIds.forEach((id) => insert.run(id, owner, now)))();
+    const open = this.stmt('SELECT owner, started_at FROM image_changes WHERE image_id = ? AND owner != ?');
+    // One transaction that takes the write lock first: two processes cannot both find the image free.
+    this.db
+      .transaction(() => {
+        for (const id of imageIds) {
+          for (const r of open.all(id, owner) as { owner: string; started_at: string }[]) {
+            if (stillOpen({ imageId: id, owner: r.owner, startedAt: r.started_at })) {
+              throw new ConflictError(`image "${id}" is being replaced by another process (${r.owner}, since ${r.started_at}); try again when it has finished`);
+            }
+          }
+        }
+        imageIds.forEach((id) => insert.run(id, owner, now));
+      })
+      .immediate();
   }
 
   async openImageChanges(): Promise<ImageChange[]> {

@@ -226,7 +226,10 @@ export class RenderPool {
     const ended = (code: number | null, sig: NodeJS.Signals | null) => {
       failed(new Error('render process exited'));
       if (!this.workers.delete(worker)) return; // killed by us, or ended already
-      if (worker.job && !worker.job.acknowledged && (worker.job.attempts ?? 0) < 1) {
+      if (worker.job?.settled) {
+        // Its client had left already (the grace after cancelling): nothing to render again.
+        worker.job = null;
+      } else if (worker.job && !worker.job.acknowledged && (worker.job.attempts ?? 0) < 1) {
         // It died before the render began (killed while idle, the job sent meanwhile): another process takes it.
         const job = worker.job;
         worker.job = null;

@@ -1,9 +1,9 @@
 /**
  * Ingest jobs, persisted in SQLite: a job holds items, an item holds pages, each with its state.
- * A process claims a job with a lease (its pid); a job whose owner died is claimed again, so a
+ * A process claims a job with a lease (its owner stamp); a job whose owner died is claimed again, so a
  * restart resumes unfinished work. Input sources already ingested are remembered by sha256.
  */
-import { processAlive } from '../storage/owner.js';
+import { abandoned, OWNER } from '../storage/owner.js';
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '../storage/sqlite.js';
 
@@ -50,6 +50,15 @@ export const INGEST_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Leases by owner stamp (host.pid.start, storage/owner.ts), not by bare pid: a CLI container and a
+    // server container both run as pid 1, and a restarted container's pid 1 is another process.
+    version: 13,
+    name: 'ingest job owner stamps',
+    sql: `
+      ALTER TABLE ingest_jobs ADD COLUMN owner TEXT;
+    `,
+  },
 ];
 
 /** `paused`: stopped by a storage fault (disk full, read-only); resumed like a queued job. */
@@ -83,6 +92,13 @@ export interface JobStatus {
 
 const now = () => new Date().toISOString();
 
+/**
+ * A running job's lease is held while its owner runs. An owner on another host (another container)
+ * cannot be asked: its lease holds until the job has not moved for an hour (a job touches its row at
+ * every page). Leases from before owner stamps (a bare pid) count as released.
+ */
+const heldBy = (owner: string | null, updatedAt: string) => owner !== null && !abandoned(owner, Date.parse(updatedAt));
+
 export class JobStore {
   constructor(private readonly db: Db) {}
 
@@ -100,20 +116,20 @@ export class JobStore {
   }
 
   /** Claims a job for this process if it is queued, or running under a process that is gone. */
-  claim(id: string, pid = process.pid): boolean {
+  claim(id: string, owner = OWNER): boolean {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT state, owner_pid FROM ingest_jobs WHERE id = ?').get(id) as { state: JobState; owner_pid: number | null } | undefined;
+      const row = this.db.prepare('SELECT state, owner, updated_at FROM ingest_jobs WHERE id = ?').get(id) as { state: JobState; owner: string | null; updated_at: string } | undefined;
       if (!row || row.state === 'done' || row.state === 'failed') return false;
-      if (row.state === 'running' && row.owner_pid !== pid && processAlive(row.owner_pid)) return false;
-      this.db.prepare("UPDATE ingest_jobs SET state = 'running', owner_pid = ?, error = NULL, updated_at = ? WHERE id = ?").run(pid, now(), id);
+      if (row.state === 'running' && row.owner !== owner && heldBy(row.owner, row.updated_at)) return false;
+      this.db.prepare("UPDATE ingest_jobs SET state = 'running', owner = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?").run(owner, now(), id);
       return true;
     })();
   }
 
   /** Jobs a new process should pick up: queued ones and those whose owner died. */
   resumable(): string[] {
-    const rows = this.db.prepare("SELECT id, state, owner_pid FROM ingest_jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY created_at").all() as { id: string; state: JobState; owner_pid: number | null }[];
-    return rows.filter((r) => r.state !== 'running' || !processAlive(r.owner_pid) || r.owner_pid === process.pid).map((r) => r.id);
+    const rows = this.db.prepare("SELECT id, state, owner, updated_at FROM ingest_jobs WHERE state IN ('queued', 'running', 'paused') ORDER BY created_at").all() as { id: string; state: JobState; owner: string | null; updated_at: string }[];
+    return rows.filter((r) => r.state !== 'running' || r.owner === OWNER || !heldBy(r.owner, r.updated_at)).map((r) => r.id);
   }
 
   /** Jobs stopped by a storage fault. */
@@ -149,11 +165,11 @@ export class JobStore {
 
   /** Stops a job for a reason of ours (a storage fault): resumable, its pages untouched. */
   pause(id: string, reason: string): void {
-    this.db.prepare("UPDATE ingest_jobs SET state = 'paused', error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?").run(reason, now(), id);
+    this.db.prepare("UPDATE ingest_jobs SET state = 'paused', error = ?, owner = NULL, updated_at = ? WHERE id = ?").run(reason, now(), id);
   }
 
   finish(id: string, state: 'done' | 'failed', error: string | null = null): void {
-    this.db.prepare('UPDATE ingest_jobs SET state = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?').run(state, error, now(), id);
+    this.db.prepare('UPDATE ingest_jobs SET state = ?, error = ?, owner = NULL, updated_at = ? WHERE id = ?').run(state, error, now(), id);
   }
 
   private touch(id: string): void {

@@ -198,8 +198,9 @@ export class IngestPipeline {
         await this.recognise(imageId, settings, { file, page: src.kind === 'tiff' ? src.index : 0 });
         this.progress(jobId, item, page.position, 'ocr');
       } catch (err) {
-        // Only the page's own fault refuses it; ours (disk full, a bug) stops the item or the job.
-        if (!(err instanceof AppError) || err.status >= 500) throw err;
+        // Only the page's own fault refuses it; ours (disk full, a bug) and a conflict with another
+        // process (the image being replaced there: 409) stop the item or the job.
+        if (!(err instanceof AppError) || err.status >= 500 || err.status === 409) throw err;
         await this.quarantine(jobId, item.position, page.position, page.source, err.publicMessage);
         jobs.setPage(jobId, item.position, page.position, 'rejected', err.publicMessage);
       }
@@ -287,6 +288,9 @@ export class IngestPipeline {
     try {
       await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);
     } catch (err) {
+      // Stopped by a signal (out of memory, a shutdown): ours, not the page's.
+      const signal = (err as { signal?: string | null }).signal;
+      if (signal) throw new Error(`pdftoppm was stopped by ${signal}`);
       const stderr = `${(err as { stderr?: string }).stderr ?? ''}`;
       throw storageFault(Object.assign(new Error(stderr), { code: (err as { code?: unknown }).code })) ??
         (await diskFault(work)) ??

@@ -229,7 +229,8 @@ export async function addImage(
   }
   const digest = await sha256File(file);
   const journal = options.journal;
-  await journal?.beginImageChanges(ids, OWNER);
+  // Exclusive: a second replacer of the same image (another process) is refused, not raced.
+  await journal?.beginImageChanges(ids, OWNER, (c) => !abandoned(c.owner, Date.parse(c.startedAt)));
   try {
     // All pages are built before anything becomes visible: a bad page 3 leaves no record behind.
     const built: BuiltVersion[] = [];
@@ -263,8 +264,10 @@ export async function addImage(
     await removeReplaced(store, ids, previous, journal);
     return records;
   } finally {
-    // Refused or done, the pages showing these images take the size their records have now.
-    await journal?.settleImageChanges(ids, OWNER);
+    // Refused or done, the pages showing these images take the size their records have now. If that
+    // fails (the database busy), the entry stays open and the next start settles it: the add's own
+    // outcome is what the caller hears.
+    await journal?.settleImageChanges(ids, OWNER).catch(() => undefined);
   }
 }
 
@@ -293,14 +296,27 @@ const MASTER_NAME = /^master(-[0-9a-f]{16})?\.[a-z0-9]+$/;
 
 /**
  * After a switch: versions older than each record's (removeStaleVersions), and masters of this image
- * that no record of it points to any more (`ID-pN` beyond a new, shorter page count keep theirs). A
- * master a replaced record pointed to is removed at once; any other unreferenced master only when the
- * journal shows no other process replacing these images (it may have just written it).
+ * that no record of it points to any more (the pages of a multi-page master all hold it). With the
+ * journal, any unreferenced master goes (a killed add's included), unless another process is replacing
+ * these images; without it, only the masters the replaced records pointed to.
  */
 async function removeReplaced(store: BlobStore, ids: readonly string[], previous: readonly (ImageRecord | null)[], journal: ImageChangeJournal | undefined, self = OWNER): Promise<void> {
-  const holders = [...ids];
-  const multi = /^(.*)-p1$/.exec(ids[0]!);
-  if (multi) for (let n = ids.length + 1; await store.stat(imageKeys(`${multi[1]}-p${n}`).record); n++) holders.push(`${multi[1]}-p${n}`);
+  const replaced = new Set(previous.flatMap((r) => (r ? [r.masterKey] : [])));
+  const dirs = new Set([imageKeys(ids[0]!).dir, ...[...replaced].map((k) => k.slice(0, k.lastIndexOf('/')))]);
+  // A multi-page master sits in its first page's folder (`B-p1`) and every page B-pN points to it:
+  // all of them, however numbered, hold what is in such a folder.
+  const holders = new Set(ids);
+  const firstPages = [...dirs].flatMap((d) => /^images\/(.+)-p1$/.exec(d)?.slice(1, 2) ?? []);
+  if (firstPages.length > 0) {
+    for (const name of await store.list('images')) {
+      if (firstPages.some((b) => name.startsWith(`${b}-p`) && /^\d+$/.test(name.slice(b.length + 2)))) holders.add(name);
+    }
+  }
+  // Another process replacing these images (the journal says so; null: no journal, cannot tell).
+  const others = journal
+    ? (await journal.openImageChanges()).some((c) => c.owner !== self && ids.includes(c.imageId) && !abandoned(c.owner, Date.parse(c.startedAt)))
+    : null;
+  if (others === true) return; // its files are its own to clean
   const inForce = new Set<string>();
   for (const id of holders) {
     const r = await readImageRecord(store, id);
@@ -308,16 +324,11 @@ async function removeReplaced(store: BlobStore, ids: readonly string[], previous
     inForce.add(r.masterKey);
     if (ids.includes(id)) await removeStaleVersions(store, r);
   }
-  const replaced = new Set(previous.flatMap((r) => (r ? [r.masterKey] : [])));
-  const othersWriting = journal
-    ? (await journal.openImageChanges()).some((c) => c.owner !== self && ids.includes(c.imageId) && !abandoned(c.owner, Date.parse(c.startedAt)))
-    : true;
-  const dirs = new Set([imageKeys(ids[0]!).dir, ...[...replaced].map((k) => k.slice(0, k.lastIndexOf('/')))]);
   for (const dir of dirs) {
     if (!dir.startsWith('images/')) continue; // an item's original (items/…) belongs to the item
     for (const name of (await store.list(dir)).filter((n) => MASTER_NAME.test(n))) {
       const key = `${dir}/${name}`;
-      if (!inForce.has(key) && (replaced.has(key) || !othersWriting)) await store.remove(key);
+      if (!inForce.has(key) && (others === false || replaced.has(key))) await store.remove(key);
     }
   }
 }

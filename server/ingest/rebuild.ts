@@ -14,13 +14,14 @@
  * Source: the master when sharp can read it (TIFF, JPEG, PNG, WebP; the recorded page of a
  * multi-page TIFF); otherwise (a PDF page, whose master is the PDF) the stored pyramid's full level.
  */
+import { abandoned, OWNER } from '../storage/owner.js';
 import { existsSync } from 'node:fs';
 import type { BlobStore } from '../storage/blob-store.js';
 import { imageKeys, isValidImageId, pyramidKey, PYRAMID_FORMAT, readImageRecord, type ImageRecord } from '../storage/layout.js';
 import { pageIndexes, readTiffFile } from '../storage/tiff.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { detectType, readHead } from './detect.js';
-import { buildVersion, removeStaleVersions, versionFields, type PyramidOptions } from './pyramid.js';
+import { buildVersion, removeStaleVersions, versionFields, type ImageChangeJournal, type PyramidOptions } from './pyramid.js';
 
 export type RebuildOutcome = 'rebuilt' | 'current';
 
@@ -74,7 +75,19 @@ async function masterSource(store: BlobStore, record: ImageRecord): Promise<{ fi
  * @throws NotFoundError (no such image), InvalidInputError (the source no longer decodes, or is not
  * the same picture), ConflictError (the image was replaced while it was being rebuilt).
  */
-export async function rebuildImage(store: BlobStore, id: string, opts: PyramidOptions, force = false): Promise<RebuildResult> {
+export async function rebuildImage(store: BlobStore, id: string, opts: PyramidOptions, force = false, journal?: ImageChangeJournal): Promise<RebuildResult> {
+  if (!(await readImageRecord(store, id))) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
+  // The journal makes it exclusive with a replacement in another process (ConflictError), whose
+  // version folder this rebuild's cleanup would otherwise remove.
+  await journal?.beginImageChanges([id], OWNER, (c) => !abandoned(c.owner, Date.parse(c.startedAt)));
+  try {
+    return await rebuild(store, id, opts, force);
+  } finally {
+    await journal?.settleImageChanges([id], OWNER).catch(() => undefined);
+  }
+}
+
+async function rebuild(store: BlobStore, id: string, opts: PyramidOptions, force: boolean): Promise<RebuildResult> {
   const record = await readImageRecord(store, id);
   if (!record) throw new NotFoundError(`no image with identifier "${id}"`, 'unknown_image');
   const master = await masterSource(store, record);

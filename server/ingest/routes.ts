@@ -17,6 +17,7 @@ import { identityOf } from '../auth/identity.js';
 import { Id } from '../catalogue/schema.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { withoutPaths } from '../storage/faults.js';
 import { INGEST_ITEM_ID_RULE, isValidIngestItemId } from '../storage/layout.js';
 import { parseOrThrow } from '../validation.js';
 import type { JobStatus, JobStore } from './jobs.js';
@@ -59,10 +60,12 @@ function sourceName(source: string): string {
 
 /** The job as answered over HTTP: every source named, not located. */
 export function publicStatus(s: JobStatus): JobStatus {
+  const said = (m: string | null) => m && withoutPaths(m);
   return {
     ...s,
     source: sourceName(s.source),
-    items: s.items.map((i) => ({ ...i, source: sourceName(i.source), pages: i.pages.map((p) => ({ ...p, source: sourceName(p.source) })) })),
+    error: said(s.error),
+    items: s.items.map((i) => ({ ...i, source: sourceName(i.source), message: said(i.message), pages: i.pages.map((p) => ({ ...p, source: sourceName(p.source), message: said(p.message) })) })),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { PDFDocument } from 'pdf-lib';
 import type { Item } from '../catalogue/catalogue.js';
+import { ServiceUnavailableError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { itemKeys } from '../storage/layout.js';
 
@@ -18,8 +19,14 @@ export interface PdfOptions {
   readonly dpi: number;
 }
 
+/** Builds run one at a time (each renders its pages one by one, waiting for room in the render pool); this many more may wait. */
+const WAITING_BUILDS = 4;
+
 export class ItemPdfs {
   private readonly building = new Map<string, Promise<string>>();
+  /** Builds waiting for their turn (the one running included in `running`). */
+  private readonly turns: (() => void)[] = [];
+  private running = false;
 
   constructor(
     private readonly store: BlobStore,
@@ -35,10 +42,27 @@ export class ItemPdfs {
     if (await this.store.stat(key)) return key;
     let pending = this.building.get(key);
     if (!pending) {
-      pending = this.build(item, key).finally(() => this.building.delete(key));
+      // The PDFs of many items asked at once (by anyone: a public item's PDF needs no sign-in) must not
+      // fill the render pool: one build at a time, a few waiting, the rest told to come back.
+      if (this.running && this.turns.length >= WAITING_BUILDS) {
+        throw new ServiceUnavailableError('documents are being prepared as PDFs for other readers; try again in a minute', 60, 'overloaded');
+      }
+      pending = this.inTurn(() => this.build(item, key)).finally(() => this.building.delete(key));
       this.building.set(key, pending);
     }
     return pending;
+  }
+
+  private async inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running) await new Promise<void>((resolve) => this.turns.push(resolve));
+    this.running = true;
+    try {
+      return await work();
+    } finally {
+      const next = this.turns.shift();
+      if (next) next();
+      else this.running = false;
+    }
   }
 
   private async build(item: Item, key: string): Promise<string> {

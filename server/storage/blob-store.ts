@@ -155,7 +155,7 @@ export class LocalBlobStore implements BlobStore {
       const s = await stat(path.join(this.tmpDir, name)).catch(() => null);
       if (!s) continue;
       const stamp = OWNER_PREFIX.exec(name);
-      if (stamp ? abandoned(`${stamp[1]}.${stamp[2]}`, s.mtimeMs) : Date.now() - s.mtimeMs > ABANDONED_MS) {
+      if (stamp ? abandoned(`${stamp[1]}.${stamp[2]}.${stamp[3]}`, s.mtimeMs) : Date.now() - s.mtimeMs > ABANDONED_MS) {
         await rm(path.join(this.tmpDir, name), { recursive: true, force: true });
         removed++;
       }

@@ -12,10 +12,11 @@ const FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 const READ_ONLY = new Set(['EROFS', 'SQLITE_READONLY']);
 const FAILED = new Set(['EIO', 'SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN']);
 
+/** The C library's words, as a program ends a line with them (`…: No space left on device.`). */
 const MESSAGES: readonly [RegExp, 'full' | 'read_only' | 'failed'][] = [
-  [/No space left on device|Disk quota exceeded|database or disk is full/, 'full'],
-  [/Read-only file system|attempt to write a readonly database/, 'read_only'],
-  [/Input\/output error|disk I\/O error/, 'failed'],
+  [/(?:^|: )(?:No space left on device|Disk quota exceeded)\.?$/m, 'full'],
+  [/(?:^|: )Read-only file system\.?$/m, 'read_only'],
+  [/(?:^|: )Input\/output error\.?$/m, 'failed'],
 ];
 
 function fault(kind: 'full' | 'read_only' | 'failed'): StorageFaultError {
@@ -43,7 +44,9 @@ export function storageFault(err: unknown): StorageFaultError | null {
     if (READ_ONLY.has(base)) return fault('read_only');
     if (FAILED.has(base)) return fault('failed');
   }
-  for (const [pattern, kind] of MESSAGES) if (pattern.test(err.message)) return fault(kind);
+  // Paths taken out first: a file may be named after an error.
+  const message = withoutPaths(err.message);
+  for (const [pattern, kind] of MESSAGES) if (pattern.test(message)) return fault(kind);
   return null;
 }
 

@@ -16,7 +16,7 @@ export function scratchDir(kind: ScratchKind, label = ''): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `vankho-${kind}-${OWNER}.${label ? `${label}-` : ''}`));
 }
 
-const STAMPED = /^vankho-(?:ingest|page|ocr)-([0-9a-f]{8}\.\d+)\./;
+const STAMPED = /^vankho-(?:ingest|page|ocr)-([0-9a-f]{8}\.\d+\.[0-9a-z]+)\./;
 /** Folders of versions before the stamp: judged by age alone. */
 const UNSTAMPED = /^vankho-(?:ingest|page|ocr)-/;
 

@@ -123,6 +123,15 @@ describe('image add', () => {
       assert.deepEqual(recs.map((r) => r.id), ['booklet-p1', 'booklet-p2', 'booklet-p3']);
       assert.ok(colourDistance((await served('booklet-p2')).at(10, 10), [0, 255, 0]) <= 8);
       assert.ok(colourDistance((await served('booklet-p3')).at(10, 10), [0, 0, 255]) <= 8);
+      // One page replaced (a rescan): the master the other pages share stays, theirs untouched.
+      const shared = recs[0]!.masterKey;
+      assert.match(shared, /^images\/booklet-p1\/master-[0-9a-f]{16}\.tif$/);
+      for (const id of ['booklet-p2', 'booklet-p1']) {
+        await addImage(srv.deps.store, data('manuscripts', '2568591_16.jpg'), { id, replace: true, journal: srv.deps.catalogue }, pyramidOptions(srv.deps.config));
+      }
+      assert.strictEqual(await sha(srv.deps.store.localPath(shared)), recs[0]!.masterSha256, 'the shared master is kept while page 3 points to it');
+      assert.ok(colourDistance((await served('booklet-p3')).at(10, 10), [0, 0, 255]) <= 8);
+      assert.deepEqual(await srv.deps.catalogue.openImageChanges(), []);
     });
 
     it('reads CMYK TIFF and WebP scans', async () => {

@@ -284,6 +284,10 @@ describe('ingest', () => {
       assert.match(text, /event: end\ndata: \{"state":"done"\}/);
       const status = (await (await srv.get(`/api/ingest/jobs/${job}`, { headers: STAFF })).json()) as Json;
       assert.strictEqual(status.items[0].state, 'done');
+      // Sources are named, not located: no path of the server in the job.
+      assert.notInclude(JSON.stringify(status), srv.root);
+      assert.strictEqual(status.source, 'tai-lieu-tai-len.pdf');
+      assert.deepEqual(status.items[0].pages.map((p: Json) => p.source), ['tai-lieu-tai-len.pdf#1', 'tai-lieu-tai-len.pdf#2']);
       const item = await srv.deps.catalogue.getItem('tai-lieu-tai-len');
       assert.strictEqual(item.description.title.vi, 'Tài liệu tải lên');
       assert.strictEqual(item.canvases.length, 2);

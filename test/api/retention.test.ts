@@ -60,7 +60,7 @@ describe('retention of uploads and quarantined files', () => {
     const running = srv.deps.jobs.create(path.join(srv.root, 'uploads', 'dang-chay', 'x.jpg'), 'so-hoa', null);
     await mkdir(path.join(srv.root, 'uploads', 'dang-chay'));
     await writeFile(path.join(srv.root, 'uploads', 'dang-chay', 'x.jpg'), 'x');
-    srv.deps.jobs.claim(running, process.pid);
+    srv.deps.jobs.claim(running);
     endedDaysAgo(running, 30);
     // Uploads no job reads (a crash between the upload and its job): by age, never within the hour.
     for (const [name, days] of [['mo-coi-cu', 8], ['mo-coi-moi', 0]] as const) {

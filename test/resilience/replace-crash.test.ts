@@ -140,7 +140,7 @@ describe('vankho image add --replace killed and run again', () => {
     await srv.add(small, 'to-khai-2');
     await srv.deps.catalogue.putItem({ id: 'so-2', collection: 'dia-chi', kind: 'book', canvases: [{ image: 'to-khai-2' }], description: { title: { vi: 'Tờ khai 2' }, languages: ['vi'], rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/' } });
     const [replacement] = await srv.add(big, 'to-khai-lon');
-    const dead = `${OWNER.split('.')[0]}.${spawnSync('true').pid}`;
+    const dead = `${OWNER.split('.')[0]}.${spawnSync('true').pid}.1x`;
     await srv.deps.catalogue.beginImageChanges(['to-khai-2'], dead);
     await srv.deps.catalogue.beginImageChanges(['to-khai-lon'], OWNER);
     // The switched record points at whole files of a 7200 × 5400 scan.
@@ -153,6 +153,13 @@ describe('vankho image add --replace killed and run again', () => {
     // The old record's master went with it; the entry of a process still running (this one) is its own.
     assert.deepEqual((await files('to-khai-2')).filter((f) => f.startsWith('master')), [], 'the replaced master is removed');
     assert.deepEqual((await srv.deps.catalogue.openImageChanges()).map((c) => [c.imageId, c.owner]), [['to-khai-lon', OWNER]]);
+    // While it is open, another process may neither replace nor rebuild that image: refused, not raced.
+    const second = await runCli(['image', 'add', small, '--id', 'to-khai-lon', '--replace'], env);
+    assert.strictEqual(second.code, 1);
+    assert.match(second.stderr, /image "to-khai-lon" is being replaced by another process/);
+    const rebuild = await runCli(['image', 'rebuild', 'to-khai-lon', '--force'], env);
+    assert.match(rebuild.stderr + rebuild.stdout, /to-khai-lon: image "to-khai-lon" is being replaced by another process/);
+    assert.strictEqual((await readImageRecord(srv.deps.store, 'to-khai-lon'))!.width, 7200, 'left as it was');
     await srv.deps.catalogue.settleImageChanges(['to-khai-lon'], OWNER);
   });
 });

@@ -57,10 +57,12 @@ describe('leftovers of dead processes', () => {
     const tmp = path.join(root, '.tmp');
     await mkdir(tmp);
     const names = {
-      dead: `${host}.${deadPid()}.a1b2c3-pyramid.tif`,
+      dead: `${host}.${deadPid()}.1x.a1b2c3-pyramid.tif`,
       mine: `${OWNER}.d4e5f6-pyramid.tif`,
-      otherHostYoung: `0000ffff.${process.pid}.aaaaaa-pyramid.tif`,
-      otherHostOld: `0000ffff.${process.pid}.bbbbbb-master-1.jpg`,
+      // This pid, another start time: a process that ran before (a restarted container's pid 1).
+      earlierLife: `${OWNER.split('.').slice(0, 2).join('.')}.zz.c3d4e5-upload.bin`,
+      otherHostYoung: `0000ffff.${process.pid}.1x.aaaaaa-pyramid.tif`,
+      otherHostOld: `0000ffff.${process.pid}.1x.bbbbbb-master-1.jpg`,
       unstampedYoung: 'in-progress',
       unstampedOld: 'old-crash',
     };
@@ -68,11 +70,11 @@ describe('leftovers of dead processes', () => {
     await aged(path.join(tmp, names.otherHostOld), 2);
     await aged(path.join(tmp, names.unstampedOld), 2);
     await aged(path.join(tmp, names.mine), 5);
-    assert.strictEqual(await store.sweepTemp(), 3);
+    assert.strictEqual(await store.sweepTemp(), 4);
     assert.deepEqual((await readdir(tmp)).sort(), [names.mine, names.otherHostYoung, names.unstampedYoung].sort());
     // This process's own writes are stamped, and kept while it lives.
     await store.putWith('images/x/y.txt', async (temp) => {
-      assert.match(path.basename(temp), new RegExp(`^${OWNER.replace('.', '\\.')}\\.[0-9a-f]{12}-y\\.txt$`));
+      assert.match(path.basename(temp), new RegExp(`^${OWNER.replaceAll('.', '\\.')}\\.[0-9a-f]{12}-y\\.txt$`));
       await writeFile(temp, 'y');
       assert.strictEqual(await store.sweepTemp(), 0, 'a write in progress is never swept');
     });
@@ -81,9 +83,9 @@ describe('leftovers of dead processes', () => {
   it("work folders in TMPDIR: stamped with their writer, a dead one's removed, a live one's kept", async () => {
     const dir = await tempDir();
     const mine = await scratchDir('ocr');
-    assert.match(path.basename(mine), new RegExp(`^vankho-ocr-${OWNER.replace('.', '\\.')}\\.`));
+    assert.match(path.basename(mine), new RegExp(`^vankho-ocr-${OWNER.replaceAll('.', '\\.')}\\.`));
     await rm(mine, { recursive: true });
-    const dead = path.join(dir, `vankho-ingest-${host}.${deadPid()}.1a2b3c4d-XyZ123`);
+    const dead = path.join(dir, `vankho-ingest-${host}.${deadPid()}.1x.1a2b3c4d-XyZ123`);
     const live = path.join(dir, `vankho-page-${OWNER}.QwErTy`);
     const legacyOld = path.join(dir, 'vankho-ocr-AbC123');
     const legacyYoung = path.join(dir, 'vankho-page-DeF456');
