@@ -7,7 +7,7 @@
  * - iiif-processor: the npm library in a minimal HTTP server (bench/iiif-processor-server.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,7 +51,8 @@ export async function startVankho(root: string, storageRoot: string, port: numbe
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(`http://127.0.0.1:${port}/iiif/2/${probeId}/info.json`, child, 'vankho');
-  return { name: cache ? 'vankho-cached' : 'vankho', prefix: `http://127.0.0.1:${port}/iiif/2/`, pids: () => [child.pid!], stop: stopper([child]) };
+  // Its render processes (image/render-pool.ts) count too: their CPU and memory are the server's.
+  return { name: cache ? 'vankho-cached' : 'vankho', prefix: `http://127.0.0.1:${port}/iiif/2/`, pids: () => [child.pid!, ...childrenOf(child.pid!)], stop: stopper([child]) };
 }
 
 /** iipsrv reads `FILESYSTEM_PREFIX + id`; the bench links each pyramid there as `{id}`. */
@@ -112,4 +113,19 @@ export function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Pids of a process's children (one level: the render pool's processes). */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }

@@ -171,7 +171,7 @@ export async function buildDeps(config: Config, logger = createLogger(config)): 
   }
   const source = new PyramidImageSource(store);
   const workers = config.image.render.workers || Math.max(1, os.availableParallelism());
-  const pool = new RenderPool({ workers, queue: config.image.render.queue || 4 * workers, timeoutMs: config.image.render.timeoutSeconds * 1000 });
+  const pool = new RenderPool({ workers, queue: config.image.render.queue || 16 * workers, timeoutMs: config.image.render.timeoutSeconds * 1000 });
   metrics.watchRenderPool(() => pool.stats());
   const images = new ImageService(source, cache, {
     limits: { maxWidth: config.image.maxWidth, maxHeight: config.image.maxHeight, maxArea: config.image.maxArea },

@@ -57,7 +57,7 @@ export const ConfigSchema = z
       maxFileBytes: positiveInt,
       /** Pixels one render may decode plus produce (image/service.ts renderPixels). */
       maxRenderPixels: positiveInt,
-      /** The render pool (image/render-pool.ts): processes (0: one per core), waiting renders at most (0: four per process), seconds a render may take. */
+      /** The render pool (image/render-pool.ts): processes (0: one per core), waiting renders at most (0: sixteen per process), seconds a render may take. */
       render: z.object({
         workers: z.number().int().min(0).max(64),
         queue: z.number().int().min(0).max(10_000),
