@@ -353,7 +353,11 @@ export function createApp(deps: AppDeps): Koa {
   // file's stream failing mid-send), when Koa can only cut the connection. A client that left is no error.
   app.silent = true;
   app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
-    const gone = ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(err.code ?? '') || Boolean(ctx?.req.destroyed && !ctx.req.complete);
+    // HPE_*: the client's bytes could not be parsed (a request cut short mid-body).
+    const gone =
+      ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(err.code ?? '') ||
+      (err.code ?? '').startsWith('HPE_') ||
+      Boolean(ctx?.req.readableAborted || (ctx?.req.destroyed && !ctx.req.complete));
     deps.logger[gone ? 'debug' : 'error']({ err, method: ctx?.method, path: ctx?.path }, gone ? 'client left during the answer' : 'error while answering');
   });
   return app;

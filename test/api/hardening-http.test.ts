@@ -4,6 +4,11 @@
  * listener of their own, and no staff rights for a same-host proxy or a cross-site upload.
  */
 import { assert } from 'chai';
+import Koa from 'koa';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { BadRequestError } from '../../server/errors.js';
+import { errorHandler } from '../../server/http/errors.js';
 import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -162,6 +167,42 @@ describe('hardening: errors that are not ours', () => {
       assert.deepEqual(srv.deps.jobs.all(), []);
     } finally {
       await srv.close();
+    }
+  });
+});
+
+describe('hardening: error pages say whose fault it is', () => {
+  it('an HTML 500 is a server error (no detail), a full disk a 507, a client mistake a 400', async () => {
+    const app = new Koa();
+    app.use(errorHandler(pino({ level: 'silent' })));
+    app.use(async (ctx) => {
+      ctx.state.errorFormat = 'html';
+      if (ctx.path === '/loi') throw new Error('boom at /srv/vankho/secret');
+      if (ctx.path === '/day') throw Object.assign(new Error("ENOSPC: no space left on device, write '/srv/vankho/.tmp/x'"), { code: 'ENOSPC' });
+      throw new BadRequestError('invalid_query', 'q: must not be empty');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const bug = await fetch(`${base}/loi`);
+      const bugPage = await bug.text();
+      assert.strictEqual(bug.status, 500);
+      assert.include(bugPage, '<h1>Lỗi máy chủ</h1>');
+      assert.notInclude(bugPage, 'Yêu cầu không hợp lệ');
+      assert.notInclude(bugPage, '/srv/vankho');
+      const full = await fetch(`${base}/day`);
+      const fullPage = await full.text();
+      assert.strictEqual(full.status, 507);
+      assert.include(fullPage, '<h1>Máy chủ hết chỗ lưu trữ</h1>');
+      assert.include(fullPage, 'nothing was lost or refused');
+      assert.notInclude(fullPage, '/srv/vankho');
+      assert.strictEqual(full.headers.get('retry-after'), '300');
+      const mistake = await fetch(`${base}/tim`);
+      assert.strictEqual(mistake.status, 400);
+      assert.include(await mistake.text(), '<h1>Yêu cầu không hợp lệ</h1>');
+    } finally {
+      server.close();
     }
   });
 });
