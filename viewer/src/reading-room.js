@@ -6,43 +6,9 @@
  * readings: the item (ours, in Han or Nôm) whose reading panel the side bar offers.
  */
 import { createElement as h } from 'react';
+import { VI } from './locale-vi.js';
 import { ConnectedCompanionWindow, fetchInfoResponse, getCanvases, getVisibleCanvases, setCanvas, updateWindow, viewer } from 'mirador';
 
-/**
- * Corrections to the Vietnamese locale Mirador 4 ships: zoom in/out are swapped there, some keys
- * are missing, and a few read unnaturally for a library's readers ("khoản mục" for a page).
- */
-const VI = {
-  zoomIn: 'Phóng to',
-  zoomOut: 'Thu nhỏ',
-  nextCanvas: 'Trang sau',
-  previousCanvas: 'Trang trước',
-  itemList: 'Danh sách trang',
-  iiif_related: 'Liên quan',
-  layer_moveToBackground: 'Đưa lớp xuống dưới cùng',
-  layer_moveToFront: 'Đưa lớp lên trên cùng',
-  multipartCollection: 'Bộ sưu tập nhiều phần',
-  numItems_other: '{{number}} trang',
-  searchResultsRemaining: 'còn {{numLeft}} kết quả',
-  showingNumAnnotations_other: 'Đang hiển thị {{number}} chú giải',
-  totalCollections_other: '{{count}} bộ sưu tập',
-  totalManifests_other: '{{count}} tài liệu',
-  viewWorkspaceConfiguration: 'Xem cấu hình không gian làm việc',
-  // The search panel (IIIF Content Search): the shipped strings read as "submit the search" and
-  // "search the document for …"; a page count reads as "2 / 10", as in the site's pager.
-  searchTitle: 'Tìm trong tài liệu',
-  openCompanionWindow_search: 'Tìm trong tài liệu',
-  searchInputLabel: 'Từ cần tìm',
-  searchSubmitAria: 'Tìm',
-  searchNoResults: 'Không tìm thấy kết quả nào',
-  suggestSearch: 'Tìm “{{ query }}” trong tài liệu này',
-  highlightAllAnnotations: 'Làm nổi bật tất cả',
-  pagination: '{{current}} / {{total}}',
-  // "chốt thanh bên" (latch the side bar) and "dẫn lái ngăn…" said little about what the buttons do.
-  toggleWindowSideBar: 'Ẩn/hiện thanh bên',
-  sidebarPanelsNavigation: 'Các ngăn của thanh bên',
-  openCompanionWindow_vankhoReading: 'Phiên âm (âm đọc dưới chữ Hán, chữ Nôm)',
-};
 const EN = { openCompanionWindow_vankhoReading: 'Vietnamese reading (under each Han and Nôm character)' };
 
 /**
