@@ -95,6 +95,30 @@ describe('the reading room (Mirador 4 in Chromium)', () => {
     await page.close();
   });
 
+  it("shows the table of contents in the reader's language", async () => {
+    const base = await srv.deps.catalogue.getItem('rtl-test');
+    await srv.deps.catalogue.putItem({
+      id: 'muc-luc',
+      collection: base.collection,
+      kind: 'book',
+      description: { ...base.description, viewingDirection: 'left-to-right', behavior: 'individuals' },
+      canvases: [{ image: 'rtl-1' }, { image: 'rtl-2' }, { image: 'rtl-3' }],
+      structures: [
+        { label: { vi: 'Quyển thượng', en: 'Volume one' }, canvases: [1, 2] },
+        { label: { vi: 'Quyển hạ', en: 'Volume two' }, canvases: [3] },
+      ],
+    });
+    for (const [lang, first, other] of [['vi', 'Quyển thượng', 'Volume one'], ['en', 'Volume one', 'Quyển thượng']] as const) {
+      const { page } = await openReader('/iiif/presentation/3/items/muc-luc/manifest', `&lang=${lang}`);
+      await page.getByRole('button', { name: lang === 'vi' ? 'Ẩn/hiện thanh bên' : 'Toggle sidebar' }).click();
+      await page.getByRole('tab', { name: lang === 'vi' ? 'Danh sách trang' : 'Index' }).click();
+      await page.getByRole('tab', { name: lang === 'vi' ? 'Mục lục' : 'Table of contents' }).click();
+      await page.getByText(first, { exact: true }).waitFor({ timeout: 15_000 });
+      assert.strictEqual(await page.getByText(other, { exact: true }).count(), 0, `${lang}: no label in the other language`);
+      await page.close();
+    }
+  });
+
   it('pages a right-to-left book from the right: page 2 on the right, page 3 on the left', async () => {
     const { page, images } = await openReader('/iiif/presentation/3/items/rtl-test/manifest', '&view=book');
     await until('page 1', () => images.some((i) => i.id === 'rtl-1'));

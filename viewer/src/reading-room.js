@@ -78,12 +78,34 @@ function readerWindow(c) {
   return w;
 }
 
+/**
+ * Mirador 4 builds the table of contents from a manifesto instance made without the reader's language
+ * (state/selectors/manifests.js, getContextualManifestoInstance), so a range labelled
+ * {"vi": […], "en": […]} shows in manifesto's default, English, in the Vietnamese reading room.
+ * Configured, not patched: a response postprocessor (settings `requests.postprocessors`) keeps, in each
+ * range's label, only the reader's language where the label has it.
+ */
+function rangeLabelsIn(language) {
+  const pick = (label) => (label && typeof label === 'object' && Array.isArray(label[language]) ? { [language]: label[language] } : label);
+  const walk = (node) => ({
+    ...node,
+    ...(node.label ? { label: pick(node.label) } : {}),
+    ...(Array.isArray(node.items) ? { items: node.items.map((i) => (i && i.type === 'Range' ? walk(i) : i)) } : {}),
+  });
+  return (url, action) => {
+    const json = action && action.manifestJson;
+    if (!json || !Array.isArray(json.structures)) return action;
+    return { ...action, manifestJson: { ...json, structures: json.structures.map(walk) } };
+  };
+}
+
 const mirador = viewer(
   {
     id: 'mirador',
     language: lang,
     availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
     translations: { vi: VI, en: EN },
+    requests: { postprocessors: [rangeLabelsIn(lang)] },
     windows: cfg.manifest ? [readerWindow(cfg)] : [],
     window: {
       allowClose: false,
