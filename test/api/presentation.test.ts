@@ -71,7 +71,8 @@ describe('Presentation API', () => {
       assert.strictEqual(m.id, `${srv.url}${P3}/items/toan-phap-thieu-nu/manifest`);
       assert.deepEqual(m.label, { vi: ['Toán pháp thiếu nữ'], ja: ['算法少女'], en: ['The Girl Mathematician (Sanpō shōjo)'] });
       assert.strictEqual(m.viewingDirection, 'right-to-left');
-      assert.deepEqual(m.behavior, ['paged']);
+      // Each scan is an opening (two pages in one image): shown one at a time, never paired.
+      assert.deepEqual(m.behavior, ['individuals']);
       assert.strictEqual(m.rights, 'http://creativecommons.org/publicdomain/mark/1.0/');
       assert.deepEqual(m.requiredStatement.value, { vi: ['Thư viện tỉnh (bản trình diễn)'], en: ['Province Library (demo)'] });
       assert.strictEqual(m.provider[0].type, 'Agent');
@@ -169,7 +170,7 @@ describe('Presentation API', () => {
       assert.strictEqual(m['@id'], `${srv.url}${P2}/items/toan-phap-thieu-nu/manifest`);
       assert.strictEqual(m['@type'], 'sc:Manifest');
       assert.strictEqual(m.viewingDirection, 'right-to-left');
-      assert.strictEqual(m.viewingHint, 'paged');
+      assert.strictEqual(m.viewingHint, 'individuals');
       assert.strictEqual(m.license, 'http://creativecommons.org/publicdomain/mark/1.0/');
       assert.deepEqual(m.label, [
         { '@value': 'Toán pháp thiếu nữ', '@language': 'vi' },

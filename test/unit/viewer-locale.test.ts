@@ -42,5 +42,7 @@ describe('the reading room in Vietnamese', () => {
     assert.strictEqual(vi.bottom, 'Bên dưới');
     assert.strictEqual(vi.off, 'Tắt');
     for (const [k, v] of Object.entries(vi)) assert.notMatch(v, /khoản mục|Khoản mục|Móc nối|Co sập|Phòng tranh/, k);
+    // The two pages of an opening are named in reading order: "left" would be wrong in a right-to-left book.
+    for (const k of ['currentItem_1/2', 'currentItem_2/2', 'annotationCanvasLabel_1/2', 'annotationCanvasLabel_2/2']) assert.notMatch(vi[k]!, /trái|phải/i, k);
   });
 });

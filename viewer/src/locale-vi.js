@@ -16,8 +16,10 @@ export const VI = {
   addManifestUrlHelp: 'Địa chỉ URL của một tài liệu IIIF (manifest)',
   addResource: 'Thêm tài liệu',
   'annotationCanvasLabel_1/1': 'Trang: [{{label}}]',
-  'annotationCanvasLabel_1/2': 'Trang trái: [{{label}}]',
-  'annotationCanvasLabel_2/2': 'Trang phải: [{{label}}]',
+  // A pair of pages is named in reading order, not left and right: Mirador numbers them in reading
+  // order, so in a right-to-left book its "Left" is the page on the right.
+  'annotationCanvasLabel_1/2': 'Trang thứ nhất: [{{label}}]',
+  'annotationCanvasLabel_2/2': 'Trang thứ hai: [{{label}}]',
   annotations: 'Chú thích',
   attribution: 'Nguồn và bản quyền',
   attributionTitle: 'Bản quyền',
@@ -42,8 +44,8 @@ export const VI = {
   copy: 'Sao chép',
   currentItem: 'Trang đang xem',
   'currentItem_1/1': 'Trang đang xem',
-  'currentItem_1/2': 'Trang trái',
-  'currentItem_2/2': 'Trang phải',
+  'currentItem_1/2': 'Trang thứ nhất',
+  'currentItem_2/2': 'Trang thứ hai',
   dark: 'Giao diện tối',
   digitizedView: 'Bản số hoá',
   dismiss: 'Bỏ qua',
@@ -173,6 +175,15 @@ export const VI = {
   zoomReset: 'Về cỡ ban đầu',
   // Our own panel (the Hán-Nôm reading).
   openCompanionWindow_vankhoReading: 'Phiên âm (âm đọc dưới chữ Hán, chữ Nôm)',
+};
+
+/** English corrections of ours: a pair of pages in reading order (see above). */
+export const EN = {
+  'annotationCanvasLabel_1/2': 'First page: [{{label}}]',
+  'annotationCanvasLabel_2/2': 'Second page: [{{label}}]',
+  'currentItem_1/2': 'First page',
+  'currentItem_2/2': 'Second page',
+  openCompanionWindow_vankhoReading: 'Vietnamese reading (under each Han and Nôm character)',
 };
 
 /** Keys whose Vietnamese is rightly the same as the English: names and bare placeholders. */

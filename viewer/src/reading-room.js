@@ -6,10 +6,9 @@
  * readings: the item (ours, in Han or Nôm) whose reading panel the side bar offers.
  */
 import { createElement as h } from 'react';
-import { VI } from './locale-vi.js';
+import { EN, VI } from './locale-vi.js';
 import { ConnectedCompanionWindow, fetchInfoResponse, getCanvases, getVisibleCanvases, setCanvas, updateWindow, viewer } from 'mirador';
 
-const EN = { openCompanionWindow_vankhoReading: 'Vietnamese reading (under each Han and Nôm character)' };
 
 /**
  * Mirador puts a window's defaultSearchQuery into the search URL unencoded (sagas/windows.js:
