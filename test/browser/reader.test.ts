@@ -20,17 +20,17 @@ let browser: Browser;
 
 /** Tile and image responses from our Image API, per image identifier. */
 function watchImages(page: Page) {
-  const seen: { id: string; status: number }[] = [];
+  const seen: { id: string; status: number; region: string }[] = [];
   page.on('response', (res) => {
-    const m = /\/iiif\/3\/([^/]+)\/[^/]+\/[^/]+\/[^/]+\/[a-z]+\.(jpg|png)$/.exec(new URL(res.url()).pathname);
-    if (m) seen.push({ id: m[1]!, status: res.status() });
+    const m = /\/iiif\/3\/([^/]+)\/([^/]+)\/[^/]+\/[^/]+\/[a-z]+\.(jpg|png)$/.exec(new URL(res.url()).pathname);
+    if (m) seen.push({ id: m[1]!, region: m[2]!, status: res.status() });
   });
   return seen;
 }
 
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
@@ -92,9 +92,26 @@ describe('the reading room (Mirador 4 in Chromium)', () => {
     await next.click();
     await until('tiles of the next opening', () => images.some((i) => i.id === 'ndl-3508165-09'));
     await sleep(1000);
-    assert.isFalse(images.some((i) => i.id === 'ndl-3508165-10'), 'the opening after it is not shown beside it');
+    // (Its thumbnail, a whole image, is in the strip: no tile of it is asked for.)
+    assert.isFalse(images.some((i) => i.id === 'ndl-3508165-10' && i.region !== 'full'), 'the opening after it is not shown beside it');
     assert.deepEqual(images.filter((i) => i.status !== 200), []);
     assert.ok(await page.getByRole('button', { name: 'Phóng to' }).count());
+    await page.close();
+  });
+
+  it('turns pages with the arrow keys, the way the book reads, and shows the thumbnail strip', async () => {
+    const { page, images } = await openReader('/iiif/presentation/3/items/rtl-test/manifest', '&view=single');
+    await until('page 1', () => images.some((i) => i.id === 'rtl-1'));
+    assert.isAbove(await page.locator('.mirador-thumb-navigation').count(), 0, 'the thumbnail strip is shown');
+    // Right to left: the next page lies to the left.
+    await page.keyboard.press('ArrowLeft');
+    await until('page 2 after ←', () => images.some((i) => i.id === 'rtl-2'));
+    await page.keyboard.press('ArrowLeft');
+    await until('page 3 after ←', () => images.some((i) => i.id === 'rtl-3'));
+    const info = page.locator('.mirador-osd-info').first();
+    await until('"3 / 3" shown', async () => /3 \/ 3/.test((await info.textContent()) ?? ''));
+    await page.keyboard.press('ArrowRight');
+    await until('back to "2 / 3" after →', async () => /2 \/ 3/.test((await info.textContent()) ?? ''));
     await page.close();
   });
 

@@ -7,7 +7,7 @@
  */
 import { createElement as h } from 'react';
 import { EN, VI } from './locale-vi.js';
-import { ConnectedCompanionWindow, fetchInfoResponse, getCanvases, getVisibleCanvases, setCanvas, updateWindow, viewer } from 'mirador';
+import { ConnectedCompanionWindow, fetchInfoResponse, getCanvases, getSequenceViewingDirection, getVisibleCanvases, setCanvas, setNextCanvas, setPreviousCanvas, updateWindow, viewer } from 'mirador';
 
 
 /**
@@ -119,11 +119,34 @@ const mirador = viewer(
     // `annotations.filteredMotivations`) lacks it, so its annotation panel said "0 annotations". Arrays
     // in the config replace the default (reducers/config.js overwriteMerge): the defaults are repeated.
     annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting', 'commenting', 'tagging', 'supplementing'] },
+    // The strip of page thumbnails under the page, where there is room for it (on a phone it would
+    // take the page's place; the strip is a tap away in the window menu).
+    thumbnailNavigation: { defaultPosition: window.matchMedia('(min-height: 34rem)').matches ? 'far-bottom' : 'off' },
     workspace: { showZoomControls: true, type: 'mosaic' },
     workspaceControlPanel: { enabled: false },
   },
   readingPlugins,
 );
+
+/**
+ * Arrow keys turn pages anywhere in the reading room (Mirador answers them only in its thumbnail
+ * strip): the arrow pointing where the next page lies, → in a left-to-right book, ← in a right-to-left
+ * one. Not while typing, in a list or slider that uses the arrows itself, on the page image once it has
+ * the focus (OpenSeadragon pans with them and marks them handled), or with a modifier held.
+ */
+document.addEventListener('keydown', (e) => {
+  if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const t = e.target;
+  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"], [role="slider"], [role="tree"], [role="listbox"], [role="tablist"], [role="grid"]')) return;
+  const state = mirador.store.getState();
+  const windowId = Object.keys(state.windows || {})[0];
+  if (!windowId) return;
+  const rtl = getSequenceViewingDirection(state, { windowId }) === 'right-to-left';
+  const forward = (e.key === 'ArrowRight') !== rtl;
+  mirador.store.dispatch((forward ? setNextCanvas : setPreviousCanvas)(windowId));
+  e.preventDefault();
+});
 
 /**
  * After sign-in, Mirador 4 fetches the image information again with the new token but keeps the
