@@ -133,23 +133,38 @@ export interface ReaderConfig {
   q?: string;
   /** The item whose reading panel (/items/:id/reading) the reader offers: ours, in Han or Nôm. */
   readings?: string;
+  /** The item's page, for the way back when the reader is opened on its own (not framed). */
+  back?: { href: string; title: string };
 }
 
 /** The reading room: Mirador filling the window, configured through a JSON block. */
 export function readerPage(config: ReaderConfig, assetBase: string): string {
+  const vi = config.language === 'vi';
+  const home = vi ? '/' : '/?lang=en';
+  // A bar with the way back, shown by the script when the reader is a page of its own (not framed by
+  // the item page or a partner's), and a skip link to the reader before it.
+  const back = config.back ? `<span aria-hidden="true">›</span><a href="${esc(config.back.href)}">${esc(config.back.title)}</a>` : '';
   return `<!doctype html>
 <html lang="${config.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${config.language === 'vi' ? 'Phòng đọc' : 'Reading room'} · Văn Khố</title>
-<style>html, body { margin: 0; height: 100%; } #mirador { position: absolute; inset: 0; }
+<title>${config.back ? `${esc(config.back.title)} · ` : ''}${vi ? 'Phòng đọc' : 'Reading room'} · Văn Khố</title>
+<style>html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; } #mirador { position: absolute; inset: 0; }
+.vk-top #mirador { top: 2.5rem; }
+.vk-bar { position: absolute; inset: 0 0 auto 0; height: 2.5rem; display: flex; align-items: center; gap: .5rem; padding: 0 1rem; background: #7a1f1f; color: #fff; font-size: .95rem; white-space: nowrap; overflow: hidden; }
+.vk-bar[hidden] { display: none; }
+.vk-bar a { color: #fff; text-overflow: ellipsis; overflow: hidden; }
+.vk-skip { position: absolute; left: -100vw; top: 0; z-index: 10; background: #fff; color: #000; padding: .5rem 1rem; }
+.vk-skip:focus { left: 0; }
 /* The reading panel's frame fills its side panel (Mirador's scrolling box is sized to its content). */
 div:has(> iframe.vankho-reading-frame) { flex: 1 1 auto; display: flex; flex-direction: column; overflow: hidden; }
 iframe.vankho-reading-frame { flex: 1 1 auto; border: 0; width: 100%; }</style>
 </head>
 <body>
-<div id="mirador"></div>
+<a class="vk-skip" href="#mirador">${vi ? 'Tới phòng đọc' : 'Skip to the reader'}</a>
+<header class="vk-bar" hidden><nav aria-label="${vi ? 'Đường dẫn' : 'Breadcrumb'}"><a href="${home}">Văn Khố</a>${back}</nav></header>
+<div id="mirador" tabindex="-1"></div>
 <script id="vankho-viewer" type="application/json">${scriptJson(config)}</script>
 <script src="${esc(assetBase)}/reading-room.js"></script>
 </body>

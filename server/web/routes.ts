@@ -92,14 +92,15 @@ function readerStart(base: string, manifest: string | undefined, canvas: number 
  * The item whose reading layer the reader offers (its reading panel): one of ours, written in Han or
  * Nôm, that this reader may discover. Whether they may read its text the panel itself decides.
  */
-async function readingsFor(archive: Archive, who: Identity, base: string, manifest: string | undefined): Promise<string | null> {
+/** The reader's item, when the manifest is ours and the reader may discover it: its reading panel (Han or Nôm) and its page, for the way back. */
+async function readerItem(archive: Archive, who: Identity, base: string, manifest: string | undefined): Promise<{ id: string; title: string; readings: boolean } | null> {
   const id = ourItem(base, manifest);
   if (!id) return null;
   const view = await archive.item(who, id).catch((e: unknown) => {
     if (e instanceof NotFoundError) return null;
     throw e;
   });
-  return view && isHanItem(view.item) ? view.item.id : null;
+  return view && { id: view.item.id, title: view.item.description.title.vi, readings: isHanItem(view.item) };
 }
 const ASSET = /^[a-z][a-z-]*\.js(\.map|\.LEGAL\.txt)?$/;
 
@@ -232,8 +233,9 @@ export function webRoutes(deps: WebDeps): Router {
       ...readerStart(deps.baseUrl(ctx), q.manifest, q.canvas),
       ...(q.q?.trim() ? { q: q.q.trim() } : {}),
     };
-    const readings = await readingsFor(deps.archive, identityOf(ctx), deps.baseUrl(ctx), q.manifest);
-    if (readings) config.readings = readings;
+    const item = await readerItem(deps.archive, identityOf(ctx), deps.baseUrl(ctx), q.manifest);
+    if (item?.readings) config.readings = item.id;
+    if (item) config.back = { href: `/items/${item.id}${config.language === 'en' ? '?lang=en' : ''}`, title: item.title };
     // The embeddable reader: partners' pages may frame it (security.viewerFrameAncestors).
     ctx.state.embeddable = true;
     html(ctx, 'web_viewer', readerPage(config, '/viewer/assets'));

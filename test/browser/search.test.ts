@@ -26,8 +26,10 @@ const ocr = (...lines: ReturnType<typeof ocrLine>[]) => ocrJson(W, H, 'vi', ...l
 function watchImages(page: Page): string[] {
   const seen: string[] = [];
   page.on('request', (req) => {
-    const m = /\/iiif\/3\/([^/]+)\//.exec(new URL(req.url()).pathname);
-    if (m) seen.push(m[1]!);
+    // A page shown asks for its info.json, then tiles; the thumbnail strip asks every page's thumbnail
+    // (a whole image, `full/w,h`), which says nothing about the page shown.
+    const m = /\/iiif\/3\/([^/]+)\/(info\.json|[^/]+)/.exec(new URL(req.url()).pathname);
+    if (m && m[2] !== 'full') seen.push(m[1]!);
   });
   return seen;
 }

@@ -21,6 +21,25 @@ const safeQuery = (q) => q.replace(/[&#+%]/g, ' ').replace(/\s+/g, ' ').trim();
 const cfg = JSON.parse(document.getElementById('vankho-viewer').textContent);
 const lang = cfg.language === 'en' ? 'en' : 'vi';
 
+// Opened on its own (not framed by the item page or a partner's page): the bar with the way back.
+if (window.top === window.self) {
+  document.body.classList.add('vk-top');
+  document.querySelector('.vk-bar')?.removeAttribute('hidden');
+}
+
+/**
+ * Mirador puts `aria-orientation` on the side bar's tabs container, a plain div (MUI gives the role
+ * `tablist` to the div inside it): an attribute its role does not allow (axe: aria-allowed-attr).
+ * Moved to the tablist as Mirador renders it; configured from outside, not patched.
+ */
+new MutationObserver(() => {
+  for (const el of document.querySelectorAll('.MuiTabs-root[aria-orientation]:not([role])')) {
+    const list = el.querySelector('[role="tablist"]');
+    if (list) list.setAttribute('aria-orientation', el.getAttribute('aria-orientation'));
+    el.removeAttribute('aria-orientation');
+  }
+}).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-orientation'] });
+
 /**
  * The reading panel (Hán-Nôm): a side bar button (字) opens a panel of Mirador's own (a companion
  * window, registered through its plugin API: `companionWindowKey`) holding our page
