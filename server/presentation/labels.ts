@@ -57,6 +57,9 @@ export function both(key: string, table: Record<string, { vi: string; en: string
 export function formatDate(date: { text: string; from?: number | undefined; to?: number | undefined }): string {
   if (date.from === undefined) return date.text;
   const years = date.to !== undefined && date.to !== date.from ? `${date.from}–${date.to}` : String(date.from);
+  // "2026 (2026)" says it twice: the years only when the text does not already give them.
+  const said = date.text.replace(/\s/g, '');
+  if (said === years || said === years.replace('–', '-')) return date.text;
   return `${date.text} (${years})`;
 }
 

@@ -140,7 +140,7 @@ export function layout(opts: {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(opts.title)} · Văn Khố</title>
+<title>${esc(opts.title)}${opts.title.startsWith('Văn Khố') ? '' : ' · Văn Khố'}</title>
 <style>
   body { font-family: "Noto Serif", Georgia, serif; margin: 0; color: #222; background: #faf8f3; }
   header { background: #5a1e14; color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; }
@@ -157,6 +157,8 @@ export function layout(opts: {
   /* A phone has no room for two columns: each label above its value. */
   @media (max-width: 30rem) { table.meta th, table.meta td { display: block; white-space: normal; } table.meta td { margin-bottom: .4rem; } }
   .viewer { width: 100%; height: 80vh; border: 1px solid #ccc; box-sizing: border-box; }
+  /* On a phone the reader leaves room for the description around it. */
+  @media (max-width: 30rem) { .viewer { height: 60vh; } }
   textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
   .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; text-align: center; padding: 1rem; box-sizing: border-box; background: #eee; color: #5a1e14; border: 2px dashed #c9b99a; }
   .notice { background: #fff4d6; border: 1px solid #e3c66b; padding: .5rem; }

@@ -64,6 +64,33 @@ describe('accessibility of the reading room and the public pages', () => {
     await page.close();
   });
 
+  it('fits a phone: nothing wider than the screen at 320 and 390 px, the title before the reader, the site named once', async () => {
+    for (const width of [320, 390]) {
+      for (const path of ['/', '/items/toan-phap-thieu-nu', '/items/tu-lieu-dia-chi', '/collections/sach-moc-ban', '/search?q=sach']) {
+        const page = await open(width);
+        await page.goto(`${srv.url}${path}`);
+        const r = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 3),
+          title: document.title,
+          h1: document.querySelector('h1')?.getBoundingClientRect().top ?? null,
+          reader: document.querySelector('iframe.viewer')?.getBoundingClientRect() ?? null,
+          text: document.querySelector('main')?.textContent ?? '',
+        }));
+        const at = `${path} at ${width} px`;
+        assert.isAtMost(r.scrollWidth, width, `${at}: scrolls sideways (${r.wide.join(', ')})`);
+        assert.deepEqual(r.wide, [], at);
+        assert.strictEqual(r.title.split('Văn Khố').length - 1, 1, `${at}: "${r.title}" names the site once`);
+        if (r.reader) {
+          assert.isBelow(r.h1!, r.reader.top, `${at}: the title comes before the reader`);
+          assert.isAtMost(r.reader.height, 800 * 0.65, `${at}: the reader leaves room for the description`);
+        }
+        assert.notMatch(r.text, /\b(\d{4}) \(\1\)/, `${at}: no date said twice`);
+        await page.close();
+      }
+    }
+  });
+
   it('the item page and the home page at phone width: no axe violation; the framed reader shows no second bar', async () => {
     for (const path of ['/items/toan-phap-thieu-nu', '/']) {
       const page = await open(390);
