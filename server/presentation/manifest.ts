@@ -4,6 +4,7 @@
  * Hooks (`ManifestHooks`) let later modules add OCR annotation pages per canvas and services
  * (content search) without this file knowing them.
  */
+import { rightsName } from './rights.js';
 import * as iiifBuilder from 'iiif-builder';
 // iiif-builder's package.json `exports` hides its type declarations; take them by path.
 import type { IIIFBuilder as Builder } from '../../node_modules/iiif-builder/dist/index.js';
@@ -70,6 +71,8 @@ export function provider(uris: PresentationUris, library: Library): Json {
   };
 }
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 function metadata(item: Item, library: Library): { label: LanguageMap; value: LanguageMap }[] {
   const d = item.description;
   const rows: { label: LanguageMap; value: LanguageMap }[] = [];
@@ -93,6 +96,12 @@ function metadata(item: Item, library: Library): { label: LanguageMap; value: La
   add('callNumber', d.callNumber ? { none: [d.callNumber] } : null);
   add('holding', viEn(library.name));
   add('source', d.source ? { none: [d.source] } : null);
+  // The rights by name (`rights` holds only the URI, which viewers show as it is), linked to the statement.
+  const name = rightsName(d.rights);
+  if (name) {
+    const link = (lang: 'vi' | 'en') => `<a href="${escapeHtml(d.rights)}">${escapeHtml(name[lang])} (${escapeHtml(name.code)})</a>`;
+    add('rights', { vi: [link('vi')], en: [link('en')] });
+  }
   return rows;
 }
 

@@ -160,6 +160,9 @@ export function layout(opts: {
   /* On a phone the reader leaves room for the description around it. */
   @media (max-width: 30rem) { .viewer { height: 60vh; } }
   textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
+  a.rights { color: inherit; }
+  .badge { display: inline-block; font: bold .8rem/1.4 system-ui, sans-serif; padding: 0 .4rem; border-radius: .2rem; color: #fff; background: #555; white-space: nowrap; }
+  .badge.free { background: #2e6b2e; } .badge.limited { background: #8a5a00; } .badge.closed { background: #8b1e1e; }
   .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; text-align: center; padding: 1rem; box-sizing: border-box; background: #eee; color: #5a1e14; border: 2px dashed #c9b99a; }
   .notice { background: #fff4d6; border: 1px solid #e3c66b; padding: .5rem; }
   header form { display: inline; } header button { background: none; border: 0; color: #fff; font: inherit; cursor: pointer; text-decoration: underline; }

@@ -1,4 +1,5 @@
 /** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
+import { rightsName } from '../presentation/rights.js';
 import type { Archive, SummaryView } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
 import type { Item } from '../catalogue/catalogue.js';
@@ -109,7 +110,7 @@ ${access === 'deny' ? '' : itemTextSection(item, lang, pagesWithText)}
 <p><a href="${esc(reader)}">${t('openViewer', lang)}</a></p>
 <table class="meta">
 ${metadataRows(item, pick(library.name, lang), lang)}
-<tr><th>${FIELD.rights![lang]}</th><td><a href="${esc(d.rights)}">${esc(d.rights)}</a></td></tr>
+<tr><th>${FIELD.rights![lang]}</th><td>${rightsHtml(d.rights, lang)}</td></tr>
 </table>
 <h2>${t('reuse', lang)}</h2>
 <ul>
@@ -169,4 +170,11 @@ iframe.vankho-reading-frame { flex: 1 1 auto; border: 0; width: 100%; }</style>
 <script src="${esc(assetBase)}/reading-room.js"></script>
 </body>
 </html>`;
+}
+
+/** A document's rights by name, with the badge's code; the statement's own page behind the link. */
+function rightsHtml(uri: string, lang: Lang): string {
+  const name = rightsName(uri);
+  if (!name) return `<a href="${esc(uri)}">${esc(uri)}</a>`;
+  return `<a class="rights" href="${esc(uri)}"><span class="badge ${name.kind}">${esc(name.code)}</span> ${esc(name[lang])}</a>`;
 }

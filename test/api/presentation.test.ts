@@ -74,6 +74,12 @@ describe('Presentation API', () => {
       // Each scan is an opening (two pages in one image): shown one at a time, never paired.
       assert.deepEqual(m.behavior, ['individuals']);
       assert.strictEqual(m.rights, 'http://creativecommons.org/publicdomain/mark/1.0/');
+      // And by name, for viewers that show `rights` as a bare URI.
+      const named = m.metadata.find((r: Json) => r.label.vi[0] === 'Bản quyền');
+      assert.deepEqual(named.value, {
+        vi: ['<a href="http://creativecommons.org/publicdomain/mark/1.0/">Thuộc phạm vi công cộng (PDM 1.0)</a>'],
+        en: ['<a href="http://creativecommons.org/publicdomain/mark/1.0/">Public Domain (PDM 1.0)</a>'],
+      });
       assert.deepEqual(m.requiredStatement.value, { vi: ['Thư viện tỉnh (bản trình diễn)'], en: ['Province Library (demo)'] });
       assert.strictEqual(m.provider[0].type, 'Agent');
       assert.strictEqual(m.provider[0].homepage[0].id, 'https://example.org/thu-vien-tinh');

@@ -69,6 +69,8 @@ describe('public site', () => {
       assert.ok(html.includes(`<iframe class="viewer" title="Đọc tài liệu" src="${srv.url}/viewer?manifest=${manifest}&amp;lang=vi"`));
       assert.match(html, /<th>Niên đại<\/th><td>Niên hiệu An Vĩnh, năm Ất Mùi \(安永乙未\) \(1775\)<\/td>/);
       assert.match(html, /<th>Đơn vị lưu giữ<\/th><td>Thư viện tỉnh \(bản trình diễn\)<\/td>/);
+      // Rights by name and badge, the statement behind the link, not a bare address.
+      assert.include(html, '<a class="rights" href="http://creativecommons.org/publicdomain/mark/1.0/"><span class="badge free">PDM 1.0</span> Thuộc phạm vi công cộng</a>');
       for (const link of ['/iiif/presentation/3/items/toan-phap-thieu-nu/manifest', '/iiif/presentation/2/items/toan-phap-thieu-nu/manifest', '/items/toan-phap-thieu-nu/pdf', '/items/toan-phap-thieu-nu/dc.xml']) {
         assert.ok(html.includes(`href="${srv.url}${link}"`), link);
       }

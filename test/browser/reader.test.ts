@@ -115,6 +115,18 @@ describe('the reading room (Mirador 4 in Chromium)', () => {
     await page.close();
   });
 
+  it('names the rights, not a bare address, in the side bar', async () => {
+    const { page } = await openReader('/iiif/presentation/3/items/toan-phap-thieu-nu/manifest');
+    await page.getByRole('button', { name: 'Ẩn/hiện thanh bên' }).click();
+    await page.getByRole('tab', { name: 'Thông tin' }).click();
+    await page.getByRole('link', { name: 'Thuộc phạm vi công cộng (PDM 1.0)' }).waitFor();
+    await page.getByRole('tab', { name: 'Bản quyền' }).click();
+    await page.getByText('Thư viện tỉnh (bản trình diễn)').first().waitFor();
+    const side = (await page.locator('aside, .mirador-companion-window-left').allTextContents()).join(' ');
+    assert.notInclude(side, 'creativecommons.org', 'no bare rights URI shown');
+    await page.close();
+  });
+
   it("shows the table of contents in the reader's language", async () => {
     const base = await srv.deps.catalogue.getItem('rtl-test');
     await srv.deps.catalogue.putItem({

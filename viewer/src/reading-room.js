@@ -117,13 +117,27 @@ function rangeLabelsIn(language) {
   };
 }
 
+/**
+ * Mirador shows a manifest's `rights` as its bare URI under "License". Our manifests also name the
+ * rights in their metadata ("Bản quyền": the statement's name, linked): for Mirador, the bare URI is
+ * left out of our own manifests, which have that row.
+ */
+function rightsByName(url, action) {
+  const json = action && action.manifestJson;
+  if (!json || !json.rights || !Array.isArray(json.metadata)) return action;
+  const named = json.metadata.some((m) => m && m.value && Object.values(m.value).flat().some((v) => typeof v === 'string' && v.includes(`href="${json.rights}"`)));
+  if (!named) return action;
+  const { rights, ...rest } = json;
+  return { ...action, manifestJson: rest };
+}
+
 const mirador = viewer(
   {
     id: 'mirador',
     language: lang,
     availableLanguages: { vi: 'Tiếng Việt', en: 'English' },
     translations: { vi: VI, en: EN },
-    requests: { postprocessors: [rangeLabelsIn(lang)] },
+    requests: { postprocessors: [rangeLabelsIn(lang), rightsByName] },
     windows: cfg.manifest ? [readerWindow(cfg)] : [],
     window: {
       allowClose: false,
