@@ -44,6 +44,7 @@ import { SEARCH_MIGRATIONS, SqliteSearchIndex } from './search/sqlite-index.js';
 import { contentSearchRoutes } from './search/content-search-routes.js';
 import { searchRoutes } from './search/routes.js';
 import { webRoutes } from './web/routes.js';
+import { esc, layout } from './web/html.js';
 import { errorHandler } from './http/errors.js';
 import { Metrics } from './http/metrics.js';
 import { bodyRate } from './http/timeouts.js';
@@ -298,7 +299,8 @@ export function createApp(deps: AppDeps): Koa {
       signInOrigin: config.auth.provider === 'oidc' && config.auth.issuer ? new URL(config.auth.issuer).origin : '',
     }),
   );
-  app.use(errorHandler(deps.logger));
+  // Error pages in the site's layout (header, search, footer), in the reader's language.
+  app.use(errorHandler(deps.logger, (p) => layout({ lang: p.lang, title: `${p.status} · ${p.heading}`, path: '/', body: `<h1>${p.heading}</h1><p>${esc(p.message)}</p>${p.links}` })));
   app.use(allowedHosts({ publicBaseUrl: config.server.publicBaseUrl, allowed: config.server.allowedHosts, bind: config.server.host }));
   const { auth, archive } = deps;
   const auths = authRoutes({

@@ -5,7 +5,7 @@
  */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { AppError, MethodNotAllowedError, ServiceUnavailableError, StorageFaultError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { AppError, MethodNotAllowedError, NotFoundError, ServiceUnavailableError, StorageFaultError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { storageFault } from '../storage/faults.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -21,11 +21,24 @@ function isClientError(err: unknown): err is Error & HttpishError {
   return err instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
 }
 
-export function errorHandler(logger: Logger): Koa.Middleware {
+/** An error as a page of the site (web/ gives it its layout): heading, message, the way on. */
+export type ErrorPage = (p: { status: number; heading: string; message: string; lang: 'vi' | 'en'; links: string }) => string;
+
+/** The bare page, when no site layout is given (tests of the handler alone). */
+const barePage: ErrorPage = (p) =>
+  `<!doctype html><html lang="${p.lang}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${p.status} · Văn Khố</title><h1>${p.heading}</h1><p>${escapeHtml(p.message)}</p>${p.links}</html>`;
+
+export function errorHandler(logger: Logger, page: ErrorPage = barePage): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
+        // No route: a browser gets the site's "not found" page, a program JSON.
+        if (ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html') {
+          ctx.state.errorFormat = 'html';
+          ctx.state.lang ??= ctx.query.lang === 'en' ? 'en' : 'vi';
+          throw new NotFoundError(`${ctx.state.lang === 'en' ? 'nothing at' : 'không có trang'} ${ctx.path}`);
+        }
         ctx.status = 404;
         ctx.body = { error: 'not_found', message: `nothing at ${ctx.path}` };
       }
@@ -82,7 +95,8 @@ export function errorHandler(logger: Logger): Koa.Middleware {
         };
         const [tvi, ten] = titles[status] ?? (status >= 500 ? ['Lỗi máy chủ', 'Server error'] : ['Yêu cầu không hợp lệ', 'Bad request']);
         const login = status === 401 ? `<p><a href="/auth/login?returnTo=${encodeURIComponent(ctx.originalUrl)}">${vi ? 'Đăng nhập' : 'Sign in'}</a></p>` : '';
-        ctx.body = `<!doctype html><html lang="${vi ? 'vi' : 'en'}"><meta charset="utf-8"><title>${status} · Văn Khố</title><h1>${vi ? tvi : ten}</h1><p>${escapeHtml(message)}</p>${login}<p><a href="/">Văn Khố</a></p></html>`;
+        const home = `<p><a href="${vi ? '/' : '/?lang=en'}">${vi ? 'Về trang chủ' : 'Back to the home page'}</a> · <a href="${vi ? '/search' : '/search?lang=en'}">${vi ? 'Tìm tài liệu' : 'Search the library'}</a></p>`;
+        ctx.body = page({ status, heading: vi ? tvi : ten, message, lang: vi ? 'vi' : 'en', links: login + home });
       } else if (ctx.state.errorFormat === 'text') {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = `${status} ${code}: ${message}\n`;

@@ -97,6 +97,24 @@ describe('public site', () => {
       assert.match(await page('/items/khong-co', 404), /<h1>Không tìm thấy<\/h1>.*no item/s);
       assert.match(await page('/items/khong-co?lang=en', 404), /<h1>Not found<\/h1>/);
       assert.match(await page('/?page=0', 400), /Yêu cầu không hợp lệ/);
+      // In the site's layout, for a phone too: its header and search, a way on.
+      const missing = await page('/items/khong-co', 404);
+      assert.include(missing, '<meta name="viewport" content="width=device-width, initial-scale=1">');
+      assert.match(missing, /<form class="site-search"/);
+      assert.include(missing, '<a href="/">Về trang chủ</a>');
+      assert.match(missing, /<title>404 · Không tìm thấy · Văn Khố<\/title>/);
+    });
+
+    it('answers an address no page has with the site\'s own "not found" page for browsers, JSON for programs', async () => {
+      const html = await srv.raw('/khong-co-trang-nay', { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+      assert.strictEqual(html.status, 404);
+      assert.match(String(html.headers['content-type']), /^text\/html/);
+      assert.match(html.body.toString(), /<html lang="vi">[\s\S]*<h1>Không tìm thấy<\/h1>[\s\S]*không có trang \/khong-co-trang-nay/);
+      const en = await srv.raw('/khong-co-trang-nay?lang=en', { Accept: 'text/html' });
+      assert.match(en.body.toString(), /<h1>Not found<\/h1>/);
+      const api = await srv.raw('/khong-co-trang-nay', { Accept: 'application/json' });
+      assert.strictEqual(api.status, 404);
+      assert.deepEqual(JSON.parse(api.body.toString()), { error: 'not_found', message: 'nothing at /khong-co-trang-nay' });
     });
   });
 
