@@ -139,7 +139,7 @@ export interface ReaderConfig {
 }
 
 /** The reading room: Mirador filling the window, configured through a JSON block. */
-export function readerPage(config: ReaderConfig, assetBase: string): string {
+export function readerPage(config: ReaderConfig, script: string): string {
   const vi = config.language === 'vi';
   const home = vi ? '/' : '/?lang=en';
   // A bar with the way back, shown by the script when the reader is a page of its own (not framed by
@@ -167,7 +167,7 @@ iframe.vankho-reading-frame { flex: 1 1 auto; border: 0; width: 100%; }</style>
 <header class="vk-bar" hidden><nav aria-label="${vi ? 'Đường dẫn' : 'Breadcrumb'}"><a href="${home}">Văn Khố</a>${back}</nav></header>
 <div id="mirador" tabindex="-1"></div>
 <script id="vankho-viewer" type="application/json">${scriptJson(config)}</script>
-<script src="${esc(assetBase)}/reading-room.js"></script>
+<script src="${esc(script)}"></script>
 </body>
 </html>`;
 }

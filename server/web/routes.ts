@@ -1,6 +1,7 @@
 /** Routes of the public site and the reading room. */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Router from '@koa/router';
 import type Koa from 'koa';
@@ -104,11 +105,37 @@ async function readerItem(archive: Archive, who: Identity, base: string, manifes
 }
 const ASSET = /^[a-z][a-z-]*\.js(\.map|\.LEGAL\.txt)?$/;
 
+/** The reader's built files: each one's content hash and which compressed copies sit beside it. */
+class ViewerAssets {
+  private readonly known = new Map<string, { mtimeMs: number; info: Promise<{ file: string; hash: string; modified: Date; encodings: string[] }> }>();
+
+  constructor(private readonly dist: string) {}
+
+  async get(name: string): Promise<{ file: string; hash: string; modified: Date; encodings: string[] } | null> {
+    const file = path.join(this.dist, name);
+    const st = await stat(file).catch(() => null);
+    if (!st?.isFile()) return null;
+    let kept = this.known.get(name);
+    if (!kept || kept.mtimeMs !== st.mtimeMs) {
+      const info = (async () => {
+        const hash = createHash('sha256').update(await readFile(file)).digest('base64url').slice(0, 16);
+        const encodings: string[] = [];
+        for (const [enc, ext] of [['br', 'br'], ['gzip', 'gz']] as const) if (await stat(`${file}.${ext}`).catch(() => null)) encodings.push(enc);
+        return { file, hash, modified: st.mtime, encodings };
+      })();
+      kept = { mtimeMs: st.mtimeMs, info };
+      this.known.set(name, kept);
+    }
+    return kept.info;
+  }
+}
+
 /** Vietnamese unless English is asked for; an unknown language falls back to Vietnamese. */
 const langOf = (ctx: Koa.Context): Lang => (ctx.query.lang === 'en' ? 'en' : 'vi');
 
 export function webRoutes(deps: WebDeps): Router {
   const router = new Router();
+  const assets = new ViewerAssets(deps.viewerDist);
   const html = (ctx: Koa.Context, route: string, page: string) => {
     ctx.state.route = route;
     ctx.type = 'text/html; charset=utf-8';
@@ -238,22 +265,32 @@ export function webRoutes(deps: WebDeps): Router {
     if (item) config.back = { href: `/items/${item.id}${config.language === 'en' ? '?lang=en' : ''}`, title: item.title };
     // The embeddable reader: partners' pages may frame it (security.viewerFrameAncestors).
     ctx.state.embeddable = true;
-    html(ctx, 'web_viewer', readerPage(config, '/viewer/assets'));
+    const bundle = await assets.get('reading-room.js');
+    html(ctx, 'web_viewer', readerPage(config, `/viewer/assets/reading-room.js${bundle ? `?v=${bundle.hash}` : ''}`));
   });
+  // The reader's bundle: named with its content's hash in the page (`?v=`), so that browsers keep it a
+  // year without asking again; stored compressed at build time (viewer/build.mjs), brotli or gzip as
+  // the browser accepts.
   router.get('/viewer/assets/:file', async (ctx) => {
     ctx.state.route = 'web_viewer_asset';
     const file = String(ctx.params.file);
     if (!ASSET.test(file)) throw new NotFoundError(`no asset "${file}"`);
-    const full = path.join(deps.viewerDist, file);
-    const st = await stat(full).catch(() => null);
-    if (!st) throw new NotFoundError(`no asset "${file}" (is the reading room built? npm run build)`);
-    if (setValidators(ctx, `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`, st.mtime, 'public, max-age=3600')) {
+    const asset = await assets.get(file);
+    if (!asset) throw new NotFoundError(`no asset "${file}" (is the reading room built? npm run build)`);
+    const versioned = ctx.query.v === asset.hash;
+    const caching = versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
+    ctx.vary('Accept-Encoding');
+    if (setValidators(ctx, `"${asset.hash}"`, asset.modified, caching)) {
       ctx.status = 304;
       return;
     }
-    ctx.type = file.endsWith('.js') ? 'application/javascript; charset=utf-8' : file.endsWith('.map') ? 'application/json' : 'text/plain; charset=utf-8';
-    ctx.length = st.size;
-    ctx.body = createReadStream(full);
+    ctx.type = file.endsWith('.js') ? 'application/javascript; charset=utf-8' : 'text/plain; charset=utf-8';
+    // Ours, not the browser's, order of preference (browsers list gzip first at equal weight): brotli is smaller.
+    const encoding = asset.encodings.find((e) => ctx.acceptsEncodings(e) === e);
+    const sent = encoding ? { file: `${asset.file}.${encoding === 'br' ? 'br' : 'gz'}`, encoding } : { file: asset.file, encoding: null };
+    if (sent.encoding) ctx.set('Content-Encoding', sent.encoding);
+    ctx.length = (await stat(sent.file)).size;
+    ctx.body = createReadStream(sent.file);
   });
   return router;
 }
