@@ -236,7 +236,14 @@ describe('search on the public site', function () {
     const manifest = `${srv.url}/iiif/presentation/3/items/so-tay/manifest`;
     const html = await page(`/viewer?manifest=${encodeURIComponent(manifest)}&canvas=2&q=${encodeURIComponent('thư viện')}`);
     const config = JSON.parse(/<script id="vankho-viewer" type="application\/json">(.*?)<\/script>/.exec(html)![1]!);
-    assert.deepEqual(config, { manifest, language: 'vi', canvasId: `${srv.url}/iiif/presentation/3/items/so-tay/canvas/2`, canvasIndex: 1, q: 'thư viện' });
+    assert.deepEqual(config, {
+      manifest,
+      language: 'vi',
+      canvasId: `${srv.url}/iiif/presentation/3/items/so-tay/canvas/2`,
+      canvasIndex: 1,
+      q: 'thư viện',
+      back: { href: '/items/so-tay', title: 'Sổ tay bạn đọc' },
+    });
     assert.match(await page(`/viewer?manifest=${encodeURIComponent(manifest)}&canvas=0`, 400), /canvas: /);
     assert.match(await page(`/viewer?manifest=${encodeURIComponent(manifest)}&q=${'a'.repeat(1001)}`, 400), /q: /);
   });
