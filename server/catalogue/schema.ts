@@ -35,6 +35,10 @@ export const LibrarySchema = z
     parent: Id.nullable().default(null),
     name: ViEn,
     homepage: z.url().optional(),
+    /** How readers reach the library (the contact page): postal address, e-mail, telephone. */
+    address: z.string().trim().min(1).max(300).optional(),
+    email: z.email().optional(),
+    phone: z.string().trim().regex(/^[+0-9 ().-]{3,40}$/, 'digits, spaces, + ( ) . - only').optional(),
     /** Identifier of an image in our image store, shown as the library's logo. */
     logo: Id.optional(),
     ...Access,

@@ -140,6 +140,7 @@ export function layout(opts: {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>${esc(opts.title)}${opts.title.startsWith('Văn Khố') ? '' : ' · Văn Khố'}</title>
 <style>
   body { font-family: "Noto Serif", Georgia, serif; margin: 0; color: #222; background: #faf8f3; }
@@ -161,6 +162,8 @@ export function layout(opts: {
   @media (max-width: 30rem) { .viewer { height: 60vh; } }
   textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
   a.rights { color: inherit; }
+  footer { max-width: 72rem; margin: 2rem auto 0; padding: 1rem; border-top: 1px solid #e3dccb; font-size: .9rem; color: #555; }
+  footer a { color: #5a1e14; }
   .badge { display: inline-block; font: bold .8rem/1.4 system-ui, sans-serif; padding: 0 .4rem; border-radius: .2rem; color: #fff; background: #555; white-space: nowrap; }
   .badge.free { background: #2e6b2e; } .badge.limited { background: #8a5a00; } .badge.closed { background: #8b1e1e; }
   .card .locked { height: 12rem; display: flex; align-items: center; justify-content: center; text-align: center; padding: 1rem; box-sizing: border-box; background: #eee; color: #5a1e14; border: 2px dashed #c9b99a; }
@@ -188,6 +191,11 @@ ${
 <main>
 ${opts.body}
 </main>
+<footer><p>${opts.lang === 'vi' ? 'Văn Khố — thư viện số của mạng lưới thư viện công cộng' : 'Văn Khố — the digital library of a public library network'}</p>
+<nav aria-label="${opts.lang === 'vi' ? 'Thông tin' : 'Information'}"><a href="/about?lang=${opts.lang}">${opts.lang === 'vi' ? 'Giới thiệu' : 'About'}</a> · <a href="/contact?lang=${opts.lang}">${opts.lang === 'vi' ? 'Liên hệ' : 'Contact'}</a> · <a href="/iiif/presentation/3/top">IIIF</a></nav></footer>
 </body>
 </html>`;
 }
+
+/** The site's icon: 文 on the header's red, drawn in SVG (any size, a few hundred bytes). */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="10" fill="#5a1e14"/><text x="32" y="47" font-size="44" text-anchor="middle" fill="#fff" font-family="serif">文</text></svg>`;

@@ -178,3 +178,47 @@ function rightsHtml(uri: string, lang: Lang): string {
   if (!name) return `<a href="${esc(uri)}">${esc(uri)}</a>`;
   return `<a class="rights" href="${esc(uri)}"><span class="badge ${name.kind}">${esc(name.code)}</span> ${esc(name[lang])}</a>`;
 }
+
+/** About the site: what it holds and offers, and the libraries of the network that run it. */
+export async function aboutPage(archive: Archive, who: Identity, uris: PresentationUris, lang: Lang): Promise<string> {
+  const libraries = await archive.libraries(who);
+  const vi = lang === 'vi';
+  const tree = (parent: string | null): string => {
+    const here = libraries.filter((l) => (l.parent ?? null) === parent);
+    if (here.length === 0) return '';
+    return `<ul>${here.map((l) => `<li>${l.homepage ? `<a href="${esc(l.homepage)}">${esc(pick(l.name, lang))}</a>` : esc(pick(l.name, lang))}${tree(l.id)}</li>`).join('')}</ul>`;
+  };
+  const body = `<h1>${vi ? 'Giới thiệu' : 'About'}</h1>
+<p>${
+    vi
+      ? 'Văn Khố là thư viện số của mạng lưới thư viện công cộng dưới đây: sách Hán Nôm, Nôm Tày, tài liệu về các dân tộc và tư liệu địa chí, được số hoá, nhận dạng chữ, và mở cho bạn đọc tìm kiếm và đọc trực tuyến.'
+      : 'Văn Khố is the digital library of the public library network below: Hán-Nôm and Tày Nôm books, documents on ethnic minorities and local history, digitised, with their text recognised, open to readers to search and read online.'
+  }</p>
+<h2>${vi ? 'Mạng lưới thư viện' : 'The library network'}</h2>
+${tree(null) || `<p>${vi ? 'Chưa có thư viện nào.' : 'No library yet.'}</p>`}
+<h2>${vi ? 'Dùng lại và chia sẻ' : 'Reuse and sharing'}</h2>
+<p>${
+    vi
+      ? 'Mỗi tài liệu có tệp IIIF (manifest) để mở trong các trình xem IIIF khác, bản PDF, và biểu ghi Dublin Core. Danh mục tất cả tài liệu công khai:'
+      : 'Every document has a IIIF manifest to open in other IIIF viewers, a PDF and a Dublin Core record. The collection of all public documents:'
+  } <a href="${esc(uris.top())}">IIIF</a>.</p>
+<p><a href="/contact?lang=${lang}">${vi ? 'Liên hệ với thư viện' : 'Contact the libraries'}</a></p>`;
+  return layout({ lang, title: vi ? 'Giới thiệu' : 'About', body, path: '/about', user: who.user });
+}
+
+/** How to reach each library of the network. */
+export async function contactPage(archive: Archive, who: Identity, lang: Lang): Promise<string> {
+  const libraries = await archive.libraries(who);
+  const vi = lang === 'vi';
+  const rows = libraries.map((l) => {
+    const lines = [
+      l.address && `<p>${vi ? 'Địa chỉ' : 'Address'}: ${esc(l.address)}</p>`,
+      l.phone && `<p>${vi ? 'Điện thoại' : 'Telephone'}: <a href="tel:${esc(l.phone.replace(/[^+0-9]/g, ''))}">${esc(l.phone)}</a></p>`,
+      l.email && `<p>${vi ? 'Thư điện tử' : 'E-mail'}: <a href="mailto:${esc(l.email)}">${esc(l.email)}</a></p>`,
+      l.homepage && `<p>${vi ? 'Trang web' : 'Website'}: <a href="${esc(l.homepage)}">${esc(l.homepage)}</a></p>`,
+    ].filter(Boolean);
+    return `<section><h2>${esc(pick(l.name, lang))}</h2>${lines.join('') || `<p>${vi ? 'Chưa có thông tin liên hệ.' : 'No contact details yet.'}</p>`}</section>`;
+  });
+  const body = `<h1>${vi ? 'Liên hệ' : 'Contact'}</h1>\n${rows.join('\n')}`;
+  return layout({ lang, title: vi ? 'Liên hệ' : 'Contact', body, path: '/contact', user: who.user });
+}

@@ -17,11 +17,11 @@ import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
 import { presentationUris } from '../presentation/uris.js';
 import { parseOrThrow } from '../validation.js';
-import type { Lang } from './html.js';
+import { FAVICON_SVG, type Lang } from './html.js';
 import { MAX_QUERY_CHARS } from '../search/query.js';
 import { searchRequest } from '../search/params.js';
 import { itemSearchPage, itemTextPage } from './item-text.js';
-import { collectionPage, homePage, itemPage, readerPage, type ReaderConfig } from './pages.js';
+import { aboutPage, collectionPage, contactPage, homePage, itemPage, readerPage, type ReaderConfig } from './pages.js';
 import { searchPage } from './search-page.js';
 import { hanCharPage, parseHanChar } from './han-char.js';
 import { readingPanelPage } from './reading-panel.js';
@@ -152,6 +152,19 @@ export function webRoutes(deps: WebDeps): Router {
   router.get('/', async (ctx) => {
     const { page } = parseOrThrow(PageQuery, ctx.query, 'query');
     html(ctx, 'web_home', await homePage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), langOf(ctx), page));
+  });
+  router.get('/about', async (ctx) => {
+    html(ctx, 'web_about', await aboutPage(deps.archive, identityOf(ctx), presentationUris(deps.baseUrl(ctx)), langOf(ctx)));
+  });
+  router.get('/contact', async (ctx) => {
+    html(ctx, 'web_contact', await contactPage(deps.archive, identityOf(ctx), langOf(ctx)));
+  });
+  router.get(['/favicon.svg', '/favicon.ico'], (ctx) => {
+    ctx.state.route = 'web_favicon';
+    // Browsers that ask /favicon.ico without reading the page's <link> get the same icon.
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = FAVICON_SVG;
   });
   router.get('/collections/:id', async (ctx) => {
     const { page } = parseOrThrow(PageQuery, ctx.query, 'query');

@@ -106,6 +106,26 @@ describe('public site', () => {
       assert.match(missing, /<title>404 · Không tìm thấy · Văn Khố<\/title>/);
     });
 
+    it("tells who runs the library and how to reach it: about and contact pages, linked from every page's footer; a favicon", async () => {
+      const home = await page('/');
+      assert.match(home, /<footer>[\s\S]*<a href="\/about\?lang=vi">Giới thiệu<\/a> · <a href="\/contact\?lang=vi">Liên hệ<\/a>/);
+      assert.include(home, '<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+      const about = await page('/about');
+      assert.match(about, /<h2>Mạng lưới thư viện<\/h2>\s*<ul><li><a href="https:\/\/example.org\/thu-vien-tinh">Thư viện tỉnh \(bản trình diễn\)<\/a><ul><li>Thư viện huyện \(bản trình diễn\)<\/li><\/ul><\/li><\/ul>/);
+      assert.include(about, `href="${srv.url}/iiif/presentation/3/top"`);
+      const contact = await page('/contact');
+      assert.include(contact, '<a href="mailto:lienhe@example.org">lienhe@example.org</a>');
+      assert.include(contact, '<a href="tel:+842000000000">+84 20 0000 0000</a>');
+      assert.match(contact, /<h2>Thư viện huyện \(bản trình diễn\)<\/h2><p>Chưa có thông tin liên hệ.<\/p>/);
+      assert.match(await page('/contact?lang=en'), /<h1>Contact<\/h1>[\s\S]*Telephone/);
+      for (const icon of ['/favicon.svg', '/favicon.ico']) {
+        const res = await srv.get(icon);
+        assert.strictEqual(res.status, 200, icon);
+        assert.strictEqual(res.headers.get('content-type'), 'image/svg+xml');
+        assert.match(await res.text(), /^<svg /);
+      }
+    });
+
     it('answers an address no page has with the site\'s own "not found" page for browsers, JSON for programs', async () => {
       const html = await srv.raw('/khong-co-trang-nay', { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
       assert.strictEqual(html.status, 404);
