@@ -42,7 +42,8 @@ export function ocrSettings(d: { languages: readonly string[]; scripts: readonly
   return {
     languages: models.join('+') || 'vie',
     psm: vertical && !latin ? 5 : 3,
-    textLanguage: han && !latin ? (d.scripts.includes('nom') ? 'vi-Hani' : 'lzh') : (d.languages[0] ?? 'vi'),
+    // The text as written: Nôm is Vietnamese in Han characters, Tày Nôm Tày in them, the rest Literary Chinese.
+    textLanguage: han && !latin ? (d.scripts.includes('nom') ? 'vi-Hani' : d.scripts.includes('tay-nom') ? 'tyz-Hani' : 'lzh') : (d.languages[0] ?? 'vi'),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Archive } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
 import type { Item } from '../catalogue/catalogue.js';
 import { hanTextOf, isHanItem, segments, shownReading, type HanText } from '../han/reading.js';
+import { ocrSettings } from '../ingest/ocr.js';
 import { pick } from '../presentation/labels.js';
 import type { PresentationUris } from '../presentation/uris.js';
 import { snippet } from '../search/match.js';
@@ -159,7 +160,10 @@ export async function itemTextPage(archive: Archive, who: Identity, uris: Presen
   // The pages of this screen only: a 9 000-page book is not read for 20 of its pages.
   const { total, pages: shown } = await archive.itemText(who, item.id, (screen - 1) * PAGES_PER_SCREEN, PAGES_PER_SCREEN);
   const screens = Math.max(1, Math.ceil(total / PAGES_PER_SCREEN));
-  const textLang = item.description.languages.length === 1 ? ` lang="${esc(item.description.languages[0])}"` : '';
+  // Han and Nôm text tagged as written (lzh, vi-Hani, tyz-Hani: browsers pick a Han font by it), other text by its one language.
+  const hanScript = isHanItem(item) || item.description.scripts.includes('tay-nom');
+  const written = hanScript ? ocrSettings(item.description).textLanguage : item.description.languages.length === 1 ? item.description.languages[0] : null;
+  const textLang = written ? ` lang="${esc(written)}"` : '';
   const sections = shown
     .map(
       (p) => `<section class="text-page" id="trang-${p.canvas}"><h2>${esc(pageName(item, p.canvas, lang))} <a href="${esc(readerAt(uris, item.id, p.canvas, '', lang))}">${t('openAtPage', lang)}</a></h2>

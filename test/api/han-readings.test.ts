@@ -128,9 +128,19 @@ describe('Hán-Nôm readings for readers', () => {
   });
 
   describe('the full-text view', () => {
+    it('tags Nôm text as Vietnamese in Han characters (vi-Hani), Tày Nôm as tyz-Hani, not as Chinese or Japanese', async () => {
+      for (const [id, language, script, tag] of [['ban-nom', 'vi', 'nom', 'vi-Hani'], ['ban-tay', 'tyz', 'tay-nom', 'tyz-Hani']] as const) {
+        const description = { title: { vi: id }, languages: [language], scripts: [script], rights: 'http://creativecommons.org/publicdomain/mark/1.0/' };
+        await srv.put(`/api/items/${id}`, { collection: 'han-nom', kind: 'manuscript', description, canvases: [{ image: 'hn-1' }] });
+        await srv.deps.archive.indexer.item(id, { pages: true });
+        assert.include(await (await get(`/items/${id}/text`)).text(), `<div class="ocr" lang="${tag}">`, id);
+      }
+    });
+
     it('offers the readings for an item written in Han, and shows each character over its reading', async () => {
       const plain = await (await get(`/items/${HAN_ITEM}/text`)).text();
       assert.include(plain, '人之初性本善');
+      assert.include(plain, '<div class="ocr" lang="lzh">', 'Literary Chinese tagged as such (a browser picks its Han font by it)');
       assert.notInclude(plain, '<ruby>');
       assert.include(plain, `href="/items/${HAN_ITEM}/text?readings=1&amp;lang=vi"`);
       const res = await get(`/items/${HAN_ITEM}/text?readings=1`);
