@@ -162,6 +162,8 @@ export function layout(opts: {
   @media (max-width: 30rem) { .viewer { height: 60vh; } }
   textarea { width: 100%; box-sizing: border-box; font-family: monospace; }
   a.rights { color: inherit; }
+  input.copy { width: 100%; box-sizing: border-box; font-family: monospace; }
+  .citation { background: #fff; border-left: 3px solid #e3dccb; padding: .5rem .75rem; overflow-wrap: anywhere; }
   footer { max-width: 72rem; margin: 2rem auto 0; padding: 1rem; border-top: 1px solid #e3dccb; font-size: .9rem; color: #555; }
   footer a { color: #5a1e14; }
   .badge { display: inline-block; font: bold .8rem/1.4 system-ui, sans-serif; padding: 0 .4rem; border-radius: .2rem; color: #fff; background: #555; white-space: nowrap; }

@@ -1,4 +1,5 @@
 /** The public pages: home, collection, item (with the reading room embedded), and the reader itself. */
+import { citationText } from '../presentation/citation.js';
 import { rightsName } from '../presentation/rights.js';
 import type { Archive, SummaryView } from '../archive/service.js';
 import type { Identity } from '../auth/policy.js';
@@ -98,6 +99,7 @@ export function readerUrl(uris: PresentationUris, item: Item, lang: Lang): strin
  */
 export function itemPage(who: Identity, library: Library, uris: PresentationUris, item: Item, lang: Lang, access: 'allow' | 'reduced' | 'deny', pagesWithText = 0): string {
   const d = item.description;
+  const vi = lang === 'vi';
   const title = pick(d.title, lang);
   const reader = readerUrl(uris, item, lang);
   const embed = `<iframe src="${reader}" width="800" height="600" allowfullscreen style="border:0"></iframe>`;
@@ -118,7 +120,14 @@ ${metadataRows(item, pick(library.name, lang), lang)}
 <li><a href="${esc(uris.v2(uris.manifest(item.id)))}">${t('manifest2', lang)}</a></li>
 <li><a href="${esc(uris.pdf(item.id))}">${t('pdf', lang)}</a></li>
 <li><a href="${esc(uris.dublinCore(item.id))}">${t('dc', lang)}</a></li>
+${pagesWithText > 0 && access !== 'deny' ? `<li><a href="/items/${esc(item.id)}/text?lang=${lang}">${vi ? 'Văn bản (chữ nhận dạng)' : 'Text (recognised)'}</a></li>` : ''}
+<li><a href="${esc(uris.manifest(item.id))}?manifest=${encodeURIComponent(uris.manifest(item.id))}" title="${vi ? 'Kéo thả vào một trình xem IIIF' : 'Drag and drop into a IIIF viewer'}">IIIF ${vi ? '(kéo thả vào trình xem khác)' : '(drag into another viewer)'}</a></li>
 </ul>
+<label>${vi ? 'Địa chỉ tệp IIIF (manifest)' : 'IIIF manifest address'}<input class="copy" readonly value="${esc(uris.manifest(item.id))}"></label>
+<h2>${vi ? 'Trích dẫn' : 'Cite'}</h2>
+<p class="citation">${esc(citationText(item, library, uris.itemPage(item.id), lang, new Date().toISOString()))}</p>
+<p>${vi ? 'Địa chỉ cố định' : 'Permanent address'}: <a href="${esc(uris.itemPage(item.id))}">${esc(uris.itemPage(item.id))}</a> · <a href="/items/${esc(item.id)}/cite.json">CSL-JSON</a> · <a href="/items/${esc(item.id)}/cite.bib">BibTeX</a></p>
+<p>${vi ? 'Chia sẻ' : 'Share'}: <a href="https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(uris.itemPage(item.id))}" rel="noopener">Facebook</a> · <a href="https://sp.zalo.me/share_to_zalo?url=${encodeURIComponent(uris.itemPage(item.id))}" rel="noopener">Zalo</a> · <a href="mailto:?subject=${encodeURIComponent(title)}&amp;body=${encodeURIComponent(uris.itemPage(item.id))}">${vi ? 'Thư điện tử' : 'E-mail'}</a></p>
 <label>${t('embed', lang)}<textarea readonly rows="3">${esc(embed)}</textarea></label>`;
   return layout({ lang, title, body, path: `/items/${item.id}`, user: who.user, style: TEXT_STYLE });
 }

@@ -13,6 +13,7 @@ import { isHanItem } from '../han/reading.js';
 import { Id } from '../catalogue/schema.js';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { setAccessCaching, setValidators } from '../http/caching.js';
+import { bibtex, cslJson } from '../presentation/citation.js';
 import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
 import { presentationUris } from '../presentation/uris.js';
@@ -218,6 +219,22 @@ export function webRoutes(deps: WebDeps): Router {
     ctx.set('Cache-Control', setAccessCaching(ctx, item.access.level !== 'staff', 'public, max-age=3600'));
     ctx.type = 'application/xml; charset=utf-8';
     ctx.body = dublinCore(item, await deps.archive.library(who, item.library), presentationUris(deps.baseUrl(ctx)));
+  });
+  // How to cite the item, for reference managers: CSL-JSON and BibTeX (the page shows the Vietnamese text).
+  router.get(['/items/:id/cite.json', '/items/:id/cite.bib'], async (ctx) => {
+    const json = ctx.path.endsWith('.json');
+    ctx.state.route = json ? 'web_cite_csl' : 'web_cite_bibtex';
+    ctx.state.errorFormat = 'text';
+    const who = identityOf(ctx);
+    const { item } = await deps.archive.item(who, parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    const library = await deps.archive.library(who, item.library);
+    const url = presentationUris(deps.baseUrl(ctx)).itemPage(item.id);
+    const today = new Date().toISOString();
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Cache-Control', setAccessCaching(ctx, item.access.level !== 'staff', 'public, max-age=3600'));
+    ctx.set('Content-Disposition', `inline; filename="${item.id}.${json ? 'json' : 'bib'}"`);
+    ctx.type = json ? 'application/vnd.citationstyles.csl+json; charset=utf-8' : 'application/x-bibtex; charset=utf-8';
+    ctx.body = json ? JSON.stringify(cslJson(item, library, url, today), null, 2) : bibtex(item, library, url, today);
   });
   router.get('/items/:id/canvas/:n/alto.xml', async (ctx) => {
     ctx.state.route = 'web_alto';

@@ -106,6 +106,8 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /collections/:id': 'listing',
   'GET /items/:id': 'discover (matrix: item page)',
   'GET /items/:id/dc.xml': 'discover (matrix: Dublin Core)',
+  'GET /items/:id/cite.json': 'discover: the record as a citation (web.test: citation; as Dublin Core)',
+  'GET /items/:id/cite.bib': 'discover: the record as a citation (web.test: citation; as Dublin Core)',
   'GET /items/:id/canvas/:n/alto.xml': 'content: text (matrix: ALTO)',
   'GET /items/:id/pdf': 'content: PDF (matrix: pdf)',
   'GET /viewer': 'open: the reader shell, no data',

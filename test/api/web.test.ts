@@ -106,6 +106,28 @@ describe('public site', () => {
       assert.match(missing, /<title>404 · Không tìm thấy · Văn Khố<\/title>/);
     });
 
+    it('offers a suggested citation (Vietnamese style), CSL-JSON and BibTeX, the permanent address and the IIIF drag-and-drop link', async () => {
+      const html = await page('/items/toan-phap-thieu-nu');
+      const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
+      assert.include(html, `<p class="citation">Toán pháp thiếu nữ (算法少女). Niên hiệu An Vĩnh, năm Ất Mùi (安永乙未) (1775). Thư viện tỉnh (bản trình diễn), DEMO-HN-0001. ${srv.url}/items/toan-phap-thieu-nu (truy cập ngày ${today}).</p>`);
+      const manifest = `${srv.url}/iiif/presentation/3/items/toan-phap-thieu-nu/manifest`;
+      assert.include(html, `href="${manifest}?manifest=${encodeURIComponent(manifest)}"`);
+      assert.include(html, `<input class="copy" readonly value="${manifest}">`);
+      const csl = await srv.get('/items/toan-phap-thieu-nu/cite.json');
+      assert.strictEqual(csl.headers.get('content-type'), 'application/vnd.citationstyles.csl+json; charset=utf-8');
+      const [entry] = (await csl.json()) as Record<string, unknown>[];
+      assert.deepInclude(entry, { id: 'toan-phap-thieu-nu', type: 'book', title: 'Toán pháp thiếu nữ', 'original-title': '算法少女', archive: 'Thư viện tỉnh (bản trình diễn)', 'call-number': 'DEMO-HN-0001', URL: `${srv.url}/items/toan-phap-thieu-nu` });
+      assert.deepEqual(entry!.issued, { 'date-parts': [[1775]], literal: 'Niên hiệu An Vĩnh, năm Ất Mùi (安永乙未)' });
+      const bib = await (await srv.get('/items/co-xao-do-hoi/cite.bib')).text();
+      assert.match(bib, /^@book\{co-xao-do-hoi,\n  title = \{Cơ xảo đồ hội \(機巧図彙\)\},\n  author = \{Hosokawa Hanzō Yorinao \(細川半蔵頼直\)\},\n  year = \{1796\},/);
+      assert.include(bib, `  url = {${srv.url}/items/co-xao-do-hoi},`);
+      // What may not be discovered is not cited either.
+      const demo = await srv.deps.catalogue.getItem('co-xao-do-hoi');
+      await srv.deps.catalogue.putItem({ id: 'noi-bo', collection: demo.collection, kind: 'book', accessLevel: 'staff', description: demo.description, canvases: [{ image: demo.canvases[0]!.image }] });
+      assert.strictEqual((await srv.get('/items/noi-bo/cite.json')).status, 404);
+      assert.strictEqual((await srv.get('/items/noi-bo/cite.bib')).status, 404);
+    });
+
     it("tells who runs the library and how to reach it: about and contact pages, linked from every page's footer; a favicon", async () => {
       const home = await page('/');
       assert.match(home, /<footer>[\s\S]*<a href="\/about\?lang=vi">Giới thiệu<\/a> · <a href="\/contact\?lang=vi">Liên hệ<\/a>/);
