@@ -300,7 +300,7 @@ export function createApp(deps: AppDeps): Koa {
     }),
   );
   // Error pages in the site's layout (header, search, footer), in the reader's language.
-  app.use(errorHandler(deps.logger, (p) => layout({ lang: p.lang, title: `${p.status} · ${p.heading}`, path: '/', body: `<h1>${p.heading}</h1><p>${esc(p.message)}</p>${p.links}` })));
+  app.use(errorHandler(deps.logger, (p) => layout({ lang: p.lang, title: `${p.status} · ${p.heading}`, path: p.path, body: `<h1>${p.heading}</h1><p>${esc(p.message)}</p>${p.links}` })));
   app.use(allowedHosts({ publicBaseUrl: config.server.publicBaseUrl, allowed: config.server.allowedHosts, bind: config.server.host }));
   const { auth, archive } = deps;
   const auths = authRoutes({

@@ -34,7 +34,8 @@ export const LibrarySchema = z
     /** The province library has none; a district library names the province library. */
     parent: Id.nullable().default(null),
     name: ViEn,
-    homepage: z.url().optional(),
+    // http(s) only: it becomes a link on the site's pages.
+    homepage: z.url({ protocol: /^https?$/ }).optional(),
     /** How readers reach the library (the contact page): postal address, e-mail, telephone. */
     address: z.string().trim().min(1).max(300).optional(),
     email: z.email().optional(),

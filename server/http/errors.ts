@@ -22,7 +22,7 @@ function isClientError(err: unknown): err is Error & HttpishError {
 }
 
 /** An error as a page of the site (web/ gives it its layout): heading, message, the way on. */
-export type ErrorPage = (p: { status: number; heading: string; message: string; lang: 'vi' | 'en'; links: string }) => string;
+export type ErrorPage = (p: { status: number; heading: string; message: string; lang: 'vi' | 'en'; links: string; path: string }) => string;
 
 /** The bare page, when no site layout is given (tests of the handler alone). */
 const barePage: ErrorPage = (p) =>
@@ -37,7 +37,7 @@ export function errorHandler(logger: Logger, page: ErrorPage = barePage): Koa.Mi
         if (ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html') {
           ctx.state.errorFormat = 'html';
           ctx.state.lang ??= ctx.query.lang === 'en' ? 'en' : 'vi';
-          throw new NotFoundError(`${ctx.state.lang === 'en' ? 'nothing at' : 'không có trang'} ${ctx.path}`);
+          throw new NotFoundError(ctx.state.lang === 'en' ? `nothing at ${ctx.path}` : `không có trang nào ở địa chỉ ${ctx.path}`);
         }
         ctx.status = 404;
         ctx.body = { error: 'not_found', message: `nothing at ${ctx.path}` };
@@ -96,7 +96,7 @@ export function errorHandler(logger: Logger, page: ErrorPage = barePage): Koa.Mi
         const [tvi, ten] = titles[status] ?? (status >= 500 ? ['Lỗi máy chủ', 'Server error'] : ['Yêu cầu không hợp lệ', 'Bad request']);
         const login = status === 401 ? `<p><a href="/auth/login?returnTo=${encodeURIComponent(ctx.originalUrl)}">${vi ? 'Đăng nhập' : 'Sign in'}</a></p>` : '';
         const home = `<p><a href="${vi ? '/' : '/?lang=en'}">${vi ? 'Về trang chủ' : 'Back to the home page'}</a> · <a href="${vi ? '/search' : '/search?lang=en'}">${vi ? 'Tìm tài liệu' : 'Search the library'}</a></p>`;
-        ctx.body = page({ status, heading: vi ? tvi : ten, message, lang: vi ? 'vi' : 'en', links: login + home });
+        ctx.body = page({ status, heading: vi ? tvi : ten, message, lang: vi ? 'vi' : 'en', links: login + home, path: ctx.path });
       } else if (ctx.state.errorFormat === 'text') {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = `${status} ${code}: ${message}\n`;

@@ -17,14 +17,14 @@ const STATEMENTS: Record<string, Omit<RightsName, 'code'>> = {
   'InC-OW-EU': { vi: 'Có bản quyền – tác phẩm mồ côi (EU)', en: 'In Copyright – EU Orphan Work', kind: 'closed' },
   'InC-EDU': { vi: 'Có bản quyền – được dùng cho giáo dục', en: 'In Copyright – Educational Use Permitted', kind: 'limited' },
   'InC-NC': { vi: 'Có bản quyền – được dùng phi thương mại', en: 'In Copyright – Non-Commercial Use Permitted', kind: 'limited' },
-  'InC-RUU': { vi: 'Có bản quyền – chưa xác định được chủ sở hữu', en: 'In Copyright – Rights-holder(s) Unlocatable or Unidentifiable', kind: 'closed' },
+  'InC-RUU': { vi: 'Có bản quyền – không xác định hoặc không liên hệ được chủ sở hữu quyền', en: 'In Copyright – Rights-holder(s) Unlocatable or Unidentifiable', kind: 'closed' },
   'NoC-CR': { vi: 'Không còn bản quyền – có hạn chế theo hợp đồng', en: 'No Copyright – Contractual Restrictions', kind: 'limited' },
   'NoC-NC': { vi: 'Không còn bản quyền – chỉ dùng phi thương mại', en: 'No Copyright – Non-Commercial Use Only', kind: 'limited' },
   'NoC-OKLR': { vi: 'Không còn bản quyền – có hạn chế pháp lý khác', en: 'No Copyright – Other Known Legal Restrictions', kind: 'limited' },
   'NoC-US': { vi: 'Không còn bản quyền tại Hoa Kỳ', en: 'No Copyright – United States', kind: 'limited' },
   CNE: { vi: 'Chưa đánh giá bản quyền', en: 'Copyright Not Evaluated', kind: 'closed' },
   UND: { vi: 'Tình trạng bản quyền chưa xác định', en: 'Copyright Undetermined', kind: 'closed' },
-  NKC: { vi: 'Không rõ có bản quyền hay không', en: 'No Known Copyright', kind: 'limited' },
+  NKC: { vi: 'Không có bản quyền được biết đến', en: 'No Known Copyright', kind: 'limited' },
 };
 
 const LICENCES: Record<string, { vi: string; en: string }> = {

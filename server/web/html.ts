@@ -70,7 +70,7 @@ const WORDS = {
     en: 'Sources: Unihan (Unicode 15.0), HueCIT’s Sino-Vietnamese and Nôm input tables (m17n-db), the library’s curated Nôm readings. Click a reading to search by it.',
   },
   noReading: { vi: 'không có', en: 'none' },
-  readingPanel: { vi: 'Phiên âm', en: 'Vietnamese reading' },
+  readingPanel: { vi: 'Âm đọc', en: 'Vietnamese reading' },
   characterPage: { vi: 'Xem đầy đủ', en: 'Full entry' },
   close: { vi: 'Đóng', en: 'Close' },
   pageNoText: { vi: 'Trang này chưa có văn bản nhận dạng.', en: 'This page has no recognised text yet.' },

@@ -200,7 +200,7 @@ export async function aboutPage(archive: Archive, who: Identity, uris: Presentat
   const body = `<h1>${vi ? 'Giới thiệu' : 'About'}</h1>
 <p>${
     vi
-      ? 'Văn Khố là thư viện số của mạng lưới thư viện công cộng dưới đây: sách Hán Nôm, Nôm Tày, tài liệu về các dân tộc và tư liệu địa chí, được số hoá, nhận dạng chữ, và mở cho bạn đọc tìm kiếm và đọc trực tuyến.'
+      ? 'Văn Khố là thư viện số của mạng lưới thư viện công cộng dưới đây: sách Hán Nôm, Nôm Tày, tài liệu về các dân tộc và tài liệu địa chí, được số hoá, nhận dạng chữ, và mở cho bạn đọc tìm kiếm và đọc trực tuyến.'
       : 'Văn Khố is the digital library of the public library network below: Hán-Nôm and Tày Nôm books, documents on ethnic minorities and local history, digitised, with their text recognised, open to readers to search and read online.'
   }</p>
 <h2>${vi ? 'Mạng lưới thư viện' : 'The library network'}</h2>

@@ -16,6 +16,8 @@ import { setAccessCaching, setValidators } from '../http/caching.js';
 import { bibtex, cslJson } from '../presentation/citation.js';
 import { dublinCore } from '../presentation/dublin-core.js';
 import type { ItemPdfs } from '../presentation/pdf.js';
+import type { Item } from '../catalogue/catalogue.js';
+import { pick } from '../presentation/labels.js';
 import { presentationUris } from '../presentation/uris.js';
 import { parseOrThrow } from '../validation.js';
 import { FAVICON_SVG, type Lang } from './html.js';
@@ -95,24 +97,32 @@ function readerStart(base: string, manifest: string | undefined, canvas: number 
  * Nôm, that this reader may discover. Whether they may read its text the panel itself decides.
  */
 /** The reader's item, when the manifest is ours and the reader may discover it: its reading panel (Han or Nôm) and its page, for the way back. */
-async function readerItem(archive: Archive, who: Identity, base: string, manifest: string | undefined): Promise<{ id: string; title: string; readings: boolean } | null> {
+async function readerItem(archive: Archive, who: Identity, base: string, manifest: string | undefined): Promise<{ id: string; title: Item['description']['title']; readings: boolean } | null> {
   const id = ourItem(base, manifest);
   if (!id) return null;
   const view = await archive.item(who, id).catch((e: unknown) => {
     if (e instanceof NotFoundError) return null;
     throw e;
   });
-  return view && { id: view.item.id, title: view.item.description.title.vi, readings: isHanItem(view.item) };
+  return view && { id: view.item.id, title: view.item.description.title, readings: isHanItem(view.item) };
 }
 const ASSET = /^[a-z][a-z-]*\.js(\.map|\.LEGAL\.txt)?$/;
 
+interface ViewerAsset {
+  readonly file: string;
+  readonly hash: string;
+  readonly modified: Date;
+  /** The compressed copies beside it: 'br', 'gzip'. */
+  encodings(): Promise<string[]>;
+}
+
 /** The reader's built files: each one's content hash and which compressed copies sit beside it. */
 class ViewerAssets {
-  private readonly known = new Map<string, { mtimeMs: number; info: Promise<{ file: string; hash: string; modified: Date; encodings: string[] }> }>();
+  private readonly known = new Map<string, { mtimeMs: number; info: Promise<ViewerAsset> }>();
 
   constructor(private readonly dist: string) {}
 
-  async get(name: string): Promise<{ file: string; hash: string; modified: Date; encodings: string[] } | null> {
+  async get(name: string): Promise<ViewerAsset | null> {
     const file = path.join(this.dist, name);
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) return null;
@@ -120,8 +130,12 @@ class ViewerAssets {
     if (!kept || kept.mtimeMs !== st.mtimeMs) {
       const info = (async () => {
         const hash = createHash('sha256').update(await readFile(file)).digest('base64url').slice(0, 16);
-        const encodings: string[] = [];
-        for (const [enc, ext] of [['br', 'br'], ['gzip', 'gz']] as const) if (await stat(`${file}.${ext}`).catch(() => null)) encodings.push(enc);
+        // Looked for at each request: a build writes them just after the bundle.
+        const encodings = async () => {
+          const found: string[] = [];
+          for (const [enc, ext] of [['br', 'br'], ['gzip', 'gz']] as const) if (await stat(`${file}.${ext}`).catch(() => null)) found.push(enc);
+          return found;
+        };
         return { file, hash, modified: st.mtime, encodings };
       })();
       kept = { mtimeMs: st.mtimeMs, info };
@@ -292,7 +306,7 @@ export function webRoutes(deps: WebDeps): Router {
     };
     const item = await readerItem(deps.archive, identityOf(ctx), deps.baseUrl(ctx), q.manifest);
     if (item?.readings) config.readings = item.id;
-    if (item) config.back = { href: `/items/${item.id}${config.language === 'en' ? '?lang=en' : ''}`, title: item.title };
+    if (item) config.back = { href: `/items/${item.id}${config.language === 'en' ? '?lang=en' : ''}`, title: pick(item.title, config.language) };
     // The embeddable reader: partners' pages may frame it (security.viewerFrameAncestors).
     ctx.state.embeddable = true;
     const bundle = await assets.get('reading-room.js');
@@ -307,16 +321,17 @@ export function webRoutes(deps: WebDeps): Router {
     if (!ASSET.test(file)) throw new NotFoundError(`no asset "${file}"`);
     const asset = await assets.get(file);
     if (!asset) throw new NotFoundError(`no asset "${file}" (is the reading room built? npm run build)`);
-    const versioned = ctx.query.v === asset.hash;
-    const caching = versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
+    // Another hash than this file's (a page of another build, in a rolling deploy): not to be kept.
+    const caching = ctx.query.v === asset.hash ? 'public, max-age=31536000, immutable' : ctx.query.v === undefined ? 'public, max-age=3600' : 'no-cache';
     ctx.vary('Accept-Encoding');
-    if (setValidators(ctx, `"${asset.hash}"`, asset.modified, caching)) {
+    // Ours, not the browser's, order of preference (browsers list gzip first at equal weight): brotli is smaller.
+    const encoding = (await asset.encodings()).find((e) => ctx.acceptsEncodings(e) === e);
+    // One entity tag per encoding (RFC 9110 §8.8.3): the bytes differ.
+    if (setValidators(ctx, `"${asset.hash}${encoding ? `-${encoding}` : ''}"`, asset.modified, caching)) {
       ctx.status = 304;
       return;
     }
-    ctx.type = file.endsWith('.js') ? 'application/javascript; charset=utf-8' : 'text/plain; charset=utf-8';
-    // Ours, not the browser's, order of preference (browsers list gzip first at equal weight): brotli is smaller.
-    const encoding = asset.encodings.find((e) => ctx.acceptsEncodings(e) === e);
+    ctx.type = file.endsWith('.js') ? 'application/javascript; charset=utf-8' : file.endsWith('.map') ? 'application/json' : 'text/plain; charset=utf-8';
     const sent = encoding ? { file: `${asset.file}.${encoding === 'br' ? 'br' : 'gz'}`, encoding } : { file: asset.file, encoding: null };
     if (sent.encoding) ctx.set('Content-Encoding', sent.encoding);
     ctx.length = (await stat(sent.file)).size;

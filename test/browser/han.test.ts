@@ -69,7 +69,7 @@ describe('Hán-Nôm in the reading room', function () {
   it('the side bar’s reading panel shows each character over its reading, follows the pages, and tells about a character clicked', async function () {
     const page = await openReader('tam-tu-kinh');
     await page.getByRole('button', { name: 'Ẩn/hiện thanh bên' }).click();
-    await page.getByRole('tab', { name: /^Phiên âm/ }).click();
+    await page.getByRole('tab', { name: /^Âm đọc/ }).click();
     let frame = await panelAt(page, '1');
     assert.deepEqual(await rubies(frame), [
       ['人', 'nhân'],
@@ -111,7 +111,7 @@ describe('Hán-Nôm in the reading room', function () {
     const page = await openReader('so-tay');
     await page.getByRole('button', { name: 'Ẩn/hiện thanh bên' }).click();
     await page.getByRole('tab', { name: 'Tìm trong tài liệu' }).waitFor();
-    assert.strictEqual(await page.getByRole('tab', { name: /^Phiên âm/ }).count(), 0);
+    assert.strictEqual(await page.getByRole('tab', { name: /^Âm đọc/ }).count(), 0);
     await page.close();
   });
 

@@ -10,7 +10,7 @@
  */
 export const VI = {
   aboutMirador: 'Về dự án Mirador',
-  aboutThisItem: 'Về tài liệu này',
+  aboutThisItem: 'Thông tin tài liệu',
   addedFromUrl: '(Thêm từ địa chỉ URL)',
   addManifestUrl: 'Địa chỉ tài liệu',
   addManifestUrlHelp: 'Địa chỉ URL của một tài liệu IIIF (manifest)',
@@ -49,7 +49,7 @@ export const VI = {
   dark: 'Giao diện tối',
   digitizedView: 'Bản số hoá',
   dismiss: 'Bỏ qua',
-  displayNoAnnotations: 'Không làm nổi bật',
+  displayNoAnnotations: 'Không tô sáng',
   downloadExport: 'Xuất cấu hình không gian làm việc',
   downloadExportWorkspace: 'Xuất cấu hình không gian làm việc',
   elastic: 'Tự do',
@@ -66,12 +66,12 @@ export const VI = {
   fullScreen: 'Toàn màn hình',
   gallery: 'Xem dạng lưới',
   hideZoomControls: 'Ẩn nút phóng to, thu nhỏ',
-  highlightAllAnnotations: 'Làm nổi bật tất cả',
+  highlightAllAnnotations: 'Tô sáng tất cả',
   iiif_homepage: 'Trang giới thiệu tài liệu',
   iiif_manifest: 'Tệp IIIF (manifest)',
   iiif_related: 'Liên quan',
   iiif_renderings: 'Tải về dạng khác',
-  iiif_seeAlso: 'Xem thêm',
+  iiif_seeAlso: 'Biểu ghi mô tả',
   import: 'Nhập',
   importWorkspace: 'Nhập cấu hình không gian làm việc',
   importWorkspaceHint: 'Dán cấu hình Mirador 4 cần nhập',
@@ -84,7 +84,7 @@ export const VI = {
   layer_move: 'Di chuyển lớp ảnh',
   layer_moveToBackground: 'Đưa lớp ảnh xuống dưới cùng',
   layer_moveToFront: 'Đưa lớp ảnh lên trên cùng',
-  layer_opacity: 'Độ trong suốt của lớp ảnh',
+  layer_opacity: 'Độ đậm của lớp ảnh',
   layer_show: 'Hiện lớp ảnh',
   layers: 'Lớp ảnh',
   light: 'Giao diện sáng',
@@ -126,7 +126,7 @@ export const VI = {
   resource: 'Tài liệu',
   retry: 'Thử lại',
   right: 'Bên phải',
-  rights: 'Giấy phép',
+  rights: 'Tình trạng bản quyền',
   scroll: 'Cuộn liên tục',
   searchInputLabel: 'Từ cần tìm',
   searchNextResult: 'Kết quả sau',
@@ -155,7 +155,7 @@ export const VI = {
   totalManifests_one: '{{count}} tài liệu',
   totalManifests_other: '{{count}} tài liệu',
   tryAgain: 'Thử lại',
-  untitled: '[Chưa có nhan đề]',
+  untitled: '[Không có nhan đề]',
   view: 'Cách xem',
   viewWorkspaceConfiguration: 'Xem cấu hình không gian làm việc',
   welcome: 'Chào mừng bạn đến với Mirador',
@@ -174,7 +174,7 @@ export const VI = {
   zoomOut: 'Thu nhỏ',
   zoomReset: 'Về cỡ ban đầu',
   // Our own panel (the Hán-Nôm reading).
-  openCompanionWindow_vankhoReading: 'Phiên âm (âm đọc dưới chữ Hán, chữ Nôm)',
+  openCompanionWindow_vankhoReading: 'Âm đọc (dưới chữ Hán, chữ Nôm)',
 };
 
 /** English corrections of ours: a pair of pages in reading order (see above). */

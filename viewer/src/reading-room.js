@@ -54,7 +54,7 @@ function ReadingButton() {
 ReadingButton.value = 'vankhoReading'; // the tab's value: the companion window it opens
 
 function ReadingPanel({ id, windowId, pages }) {
-  const title = lang === 'en' ? 'Vietnamese reading' : 'Phiên âm';
+  const title = lang === 'en' ? 'Vietnamese reading' : 'Âm đọc';
   const src = pages ? `/items/${encodeURIComponent(cfg.readings)}/reading?canvas=${pages}&lang=${lang}` : 'about:blank';
   return h(
     ConnectedCompanionWindow,
@@ -171,10 +171,12 @@ document.addEventListener('keydown', (e) => {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
   if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
   const t = e.target;
-  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"], [role="slider"], [role="tree"], [role="listbox"], [role="tablist"], [role="grid"]')) return;
+  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"], [role="slider"], [role="tree"], [role="listbox"], [role="tablist"], [role="grid"], [role="menu"]')) return;
+  if (document.querySelector('[role="menu"]')) return; // a window menu is open: its items take the arrows
   const state = mirador.store.getState();
   const windowId = Object.keys(state.windows || {})[0];
-  if (!windowId) return;
+  // Gallery view: the arrows move between its thumbnails (Mirador selects the page on key-up).
+  if (!windowId || state.windows[windowId].view === 'gallery') return;
   const rtl = getSequenceViewingDirection(state, { windowId }) === 'right-to-left';
   const forward = (e.key === 'ArrowRight') !== rtl;
   mirador.store.dispatch((forward ? setNextCanvas : setPreviousCanvas)(windowId));
