@@ -123,6 +123,7 @@ ${metadataRows(item, pick(library.name, lang), lang)}
 ${pagesWithText > 0 && access !== 'deny' ? `<li><a href="/items/${esc(item.id)}/text?lang=${lang}">${vi ? 'Văn bản (chữ nhận dạng)' : 'Text (recognised)'}</a></li>` : ''}
 <li><a href="${esc(uris.manifest(item.id))}?manifest=${encodeURIComponent(uris.manifest(item.id))}" title="${vi ? 'Kéo thả vào một trình xem IIIF' : 'Drag and drop into a IIIF viewer'}">IIIF ${vi ? '(kéo thả vào trình xem khác)' : '(drag into another viewer)'}</a></li>
 </ul>
+${access === 'deny' ? '' : downloadForm(item, lang, access)}
 <label>${vi ? 'Địa chỉ tệp IIIF (manifest)' : 'IIIF manifest address'}<input class="copy" readonly value="${esc(uris.manifest(item.id))}"></label>
 <h2>${vi ? 'Trích dẫn' : 'Cite'}</h2>
 <p class="citation">${esc(citationText(item, library, uris.itemPage(item.id), lang, new Date().toISOString()))}</p>
@@ -230,4 +231,20 @@ export async function contactPage(archive: Archive, who: Identity, lang: Lang): 
   });
   const body = `<h1>${vi ? 'Liên hệ' : 'Contact'}</h1>\n${rows.join('\n')}`;
   return layout({ lang, title: vi ? 'Liên hệ' : 'Contact', body, path: '/contact', user: who.user });
+}
+
+/** A page's image at a chosen size (the largest only for readers who may see the full image). */
+function downloadForm(item: Item, lang: Lang, access: 'allow' | 'reduced'): string {
+  const vi = lang === 'vi';
+  const sizes: [string, string][] = [
+    ['800', vi ? 'nhỏ (800 điểm ảnh)' : 'small (800 px)'],
+    ['1600', vi ? 'vừa (1600 điểm ảnh)' : 'medium (1600 px)'],
+    ['3000', vi ? 'lớn (3000 điểm ảnh)' : 'large (3000 px)'],
+    ...(access === 'allow' ? ([['max', vi ? 'cỡ gốc' : 'full size']] as [string, string][]) : []),
+  ];
+  return `<form class="download" action="/items/${esc(item.id)}/image" method="get">
+<fieldset><legend>${vi ? 'Tải ảnh một trang' : 'Download a page image'}</legend>
+<label>${vi ? 'Trang' : 'Page'} <input type="number" name="page" min="1" max="${item.canvases.length}" value="1" required></label>
+<label>${vi ? 'Cỡ' : 'Size'} <select name="size">${sizes.map(([v, l], i) => `<option value="${v}"${i === 1 ? ' selected' : ''}>${l}</option>`).join('')}</select></label>
+<button type="submit">${vi ? 'Tải về' : 'Download'}</button></fieldset></form>`;
 }

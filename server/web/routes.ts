@@ -234,6 +234,21 @@ export function webRoutes(deps: WebDeps): Router {
     ctx.type = 'application/xml; charset=utf-8';
     ctx.body = dublinCore(item, await deps.archive.library(who, item.library), presentationUris(deps.baseUrl(ctx)));
   });
+  // A page's image at a chosen size, from the item page's download form: sent on to the Image API (which
+  // asks the access policy again: a reader of a reduced item gets what the reduced size allows).
+  router.get('/items/:id/image', async (ctx) => {
+    ctx.state.route = 'web_page_image';
+    const q = parseOrThrow(z.object({ page: z.coerce.number().int().min(1), size: z.enum(['800', '1600', '3000', 'max']) }), ctx.query, 'query');
+    const { item, content } = await deps.archive.readableItem(identityOf(ctx), parseOrThrow(Id, ctx.params.id, 'item identifier'));
+    const canvas = item.canvases[q.page - 1];
+    if (!canvas) throw new BadRequestError('invalid_page', `page: the document has ${item.canvases.length} page(s)`);
+    const cap = content.effect === 'reduced' ? content.maxPx : Infinity;
+    const side = q.size === 'max' ? cap : Math.min(Number(q.size), cap);
+    const size = Number.isFinite(side) ? `!${side},${side}` : 'max';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 303;
+    ctx.redirect(`${presentationUris(deps.baseUrl(ctx)).image3(canvas.image)}/full/${size}/0/default.jpg`);
+  });
   // How to cite the item, for reference managers: CSL-JSON and BibTeX (the page shows the Vietnamese text).
   router.get(['/items/:id/cite.json', '/items/:id/cite.bib'], async (ctx) => {
     const json = ctx.path.endsWith('.json');

@@ -106,6 +106,7 @@ const POLICY_ROWS: Record<string, string> = {
   'GET /collections/:id': 'listing',
   'GET /items/:id': 'discover (matrix: item page)',
   'GET /items/:id/dc.xml': 'discover (matrix: Dublin Core)',
+  'GET /items/:id/image': 'content: images (a redirect to the Image API, which decides again; web.test: page image download)',
   'GET /items/:id/cite.json': 'discover: the record as a citation (web.test: citation; as Dublin Core)',
   'GET /items/:id/cite.bib': 'discover: the record as a citation (web.test: citation; as Dublin Core)',
   'GET /items/:id/canvas/:n/alto.xml': 'content: text (matrix: ALTO)',

@@ -129,6 +129,25 @@ describe('public site', () => {
       assert.strictEqual((await srv.get('/items/noi-bo/cite.bib')).status, 404);
     });
 
+    it('lets a reader download a page image at a chosen size, within what they may see', async () => {
+      const html = await page('/items/toan-phap-thieu-nu');
+      assert.match(html, /<form class="download" action="\/items\/toan-phap-thieu-nu\/image" method="get">[\s\S]*<input type="number" name="page" min="1" max="5"[\s\S]*<option value="max">cỡ gốc<\/option>/);
+      const to = async (q: string) => (await srv.raw(`/items/toan-phap-thieu-nu/image?${q}`)).headers.location;
+      assert.strictEqual(await to('page=2&size=1600'), `${srv.url}/iiif/3/ndl-3508165-09/full/!1600,1600/0/default.jpg`);
+      assert.strictEqual(await to('page=1&size=max'), `${srv.url}/iiif/3/ndl-3508165-08/full/max/0/default.jpg`);
+      const jpeg = await srv.get(new URL((await to('page=2&size=800'))!).pathname);
+      assert.strictEqual(jpeg.status, 200);
+      assert.strictEqual(jpeg.headers.get('content-type'), 'image/jpeg');
+      for (const bad of ['page=9&size=800', 'page=0&size=800', 'page=1&size=huge']) assert.strictEqual((await srv.raw(`/items/toan-phap-thieu-nu/image?${bad}`)).status, 400, bad);
+      assert.strictEqual((await srv.raw('/items/khong-co/image?page=1&size=800')).status, 404);
+      // A public-reduced item, anonymously: at most the reduced size, and the form offers no full size.
+      const demo = await srv.deps.catalogue.getItem('toan-phap-thieu-nu');
+      await srv.deps.catalogue.putItem({ id: 'thu-nho', collection: demo.collection, kind: 'book', accessLevel: 'public-reduced', description: demo.description, canvases: [{ image: demo.canvases[0]!.image }] });
+      assert.notInclude(await page('/items/thu-nho'), '<option value="max">');
+      assert.strictEqual((await srv.raw('/items/thu-nho/image?page=1&size=max')).headers.location, `${srv.url}/iiif/3/ndl-3508165-08/full/!1200,1200/0/default.jpg`);
+      assert.strictEqual((await srv.raw('/items/thu-nho/image?page=1&size=800')).headers.location, `${srv.url}/iiif/3/ndl-3508165-08/full/!800,800/0/default.jpg`);
+    });
+
     it("tells who runs the library and how to reach it: about and contact pages, linked from every page's footer; a favicon", async () => {
       const home = await page('/');
       assert.match(home, /<footer>[\s\S]*<a href="\/about\?lang=vi">Giới thiệu<\/a> · <a href="\/contact\?lang=vi">Liên hệ<\/a>/);
