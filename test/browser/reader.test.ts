@@ -4,6 +4,8 @@
  * and lays a right-to-left book's spread out from the right.
  */
 import { assert } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +127,29 @@ describe('the reading room (Mirador 4 in Chromium)', () => {
     const side = (await page.locator('aside, .mirador-companion-window-left').allTextContents()).join(' ');
     assert.notInclude(side, 'creativecommons.org', 'no bare rights URI shown');
     await page.close();
+  });
+
+  it("the item page's embed code works on another site's page, as a partner library pastes it", async () => {
+    const html = await (await srv.get('/items/toan-phap-thieu-nu')).text();
+    const code = /<textarea readonly rows="3">([^<]*)<\/textarea>/.exec(html)![1]!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"');
+    assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/viewer\?manifest=/);
+    // Another site: localhost, not 127.0.0.1; the page holds the code as it was copied.
+    const partner = http.createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>Đối tác</title><h1>Thư viện đối tác</h1>${code}`));
+    partner.listen(0, '127.0.0.1');
+    await new Promise((r) => partner.once('listening', r));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+      const images = watchImages(page);
+      await page.goto(`http://localhost:${(partner.address() as AddressInfo).port}/`);
+      await until('tiles of the first page inside the partner page', () => images.some((i) => i.id === 'ndl-3508165-08' && i.region !== 'full' && i.status === 200));
+      const frame = page.frameLocator('iframe');
+      await frame.getByRole('button', { name: 'Trang sau' }).waitFor();
+      assert.isTrue(await frame.locator('.vk-bar').isHidden(), 'framed: no bar of ours inside the partner page');
+      await page.close();
+    } finally {
+      partner.closeAllConnections();
+      await new Promise((r) => partner.close(r));
+    }
   });
 
   it("shows the table of contents in the reader's language", async () => {
