@@ -3,7 +3,7 @@
  * `chi_tra_vert`, `eng`), run as a process. The language models and page segmentation come from the
  * item's description (`ocrSettings`).
  */
-import { diskFault, storageFault } from '../storage/faults.js';
+import { programFault } from '../storage/faults.js';
 import { scratchDir } from '../storage/scratch.js';
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
@@ -62,7 +62,7 @@ export class TesseractOcr implements Ocr {
         });
       } catch (err) {
         // Its output could not be written (TMPDIR full): ours, not the page's.
-        throw storageFault(Object.assign(new Error(`${(err as { stderr?: string }).stderr ?? ''}`), { code: (err as { code?: unknown }).code })) ?? (await diskFault(dir)) ?? err;
+        throw (await programFault(err, dir)) ?? err;
       }
       return await readFile(`${out}.xml`, 'utf8');
     } finally {

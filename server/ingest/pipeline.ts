@@ -5,7 +5,7 @@
  * atomic, and the catalogue row is written last, so an item is visible only when complete.
  * A refused file is quarantined with its reason; the other files of the batch go on.
  */
-import { diskFault, storageFault, withoutPaths } from '../storage/faults.js';
+import { programFault, storageFault, withoutPaths } from '../storage/faults.js';
 import { scratchDir } from '../storage/scratch.js';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -288,13 +288,13 @@ export class IngestPipeline {
     try {
       await run('pdftoppm', ['-r', String(this.deps.options.pdfDpi), '-f', String(page), '-l', String(page), '-singlefile', '-png', file, out]);
     } catch (err) {
-      const stderr = `${(err as { stderr?: string }).stderr ?? ''}`;
       // A full or read-only TMPDIR first: poppler may even crash on it (SIGSEGV) rather than say so.
-      const fault = storageFault(Object.assign(new Error(stderr), { code: (err as { code?: unknown }).code })) ?? (await diskFault(work));
+      const fault = await programFault(err, work);
       if (fault) throw fault;
       // Stopped by a signal otherwise (out of memory, a shutdown): ours, not the page's.
       const signal = (err as { signal?: string | null }).signal;
       if (signal) throw new Error(`pdftoppm was stopped by ${signal}`);
+      const stderr = `${(err as { stderr?: string }).stderr ?? ''}`;
       throw new InvalidInputError('corrupt_file', `${path.basename(file)}, page ${page}: poppler could not rasterise it (${withoutPaths(stderr.split('\n')[0] ?? '').slice(0, 200)})`);
     }
     return `${out}.png`;

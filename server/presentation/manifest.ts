@@ -4,6 +4,7 @@
  * Hooks (`ManifestHooks`) let later modules add OCR annotation pages per canvas and services
  * (content search) without this file knowing them.
  */
+import { escapeXml } from './dublin-core.js';
 import { rightsName } from './rights.js';
 import * as iiifBuilder from 'iiif-builder';
 // iiif-builder's package.json `exports` hides its type declarations; take them by path.
@@ -71,8 +72,6 @@ export function provider(uris: PresentationUris, library: Library): Json {
   };
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 function metadata(item: Item, library: Library): { label: LanguageMap; value: LanguageMap }[] {
   const d = item.description;
   const rows: { label: LanguageMap; value: LanguageMap }[] = [];
@@ -99,7 +98,7 @@ function metadata(item: Item, library: Library): { label: LanguageMap; value: La
   // The rights by name (`rights` holds only the URI, which viewers show as it is), linked to the statement.
   const name = rightsName(d.rights);
   if (name) {
-    const link = (lang: 'vi' | 'en') => `<a href="${escapeHtml(d.rights)}">${escapeHtml(name[lang])} (${escapeHtml(name.code)})</a>`;
+    const link = (lang: 'vi' | 'en') => `<a href="${escapeXml(d.rights)}">${escapeXml(name[lang])} (${escapeXml(name.code)})</a>`;
     add('rights', { vi: [link('vi')], en: [link('en')] });
   }
   return rows;

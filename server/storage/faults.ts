@@ -55,6 +55,15 @@ export function withoutPaths(message: string): string {
   return message.replace(/(?<![\w:/.])(?:\/[^\s/:'"()]+)+\/([^\s/:'"()]+)/g, '$1');
 }
 
+/**
+ * A program (poppler, Tesseract) that wrote into `dir` failed (`err`: execFile's error, its stderr
+ * kept): the storage fault its words or its disk show, or null when the disk is fine.
+ */
+export async function programFault(err: unknown, dir: string): Promise<StorageFaultError | null> {
+  const e = err as { stderr?: unknown; code?: unknown };
+  return storageFault(Object.assign(new Error(`${e.stderr ?? ''}`), { code: e.code })) ?? (await diskFault(dir));
+}
+
 /** Below this much free space, a write that failed is taken to have failed for want of room. */
 const NEARLY_FULL = 1 << 20;
 
